@@ -1,0 +1,15 @@
+"""reservoirspike: batched spiking reservoirs (liquid state machines) with a scikit-learn face."""
+
+from .encoding import CurrentEncoder, DeltaEncoder, EventStream, LatencyEncoder, PoissonEncoder, SpikeEncoder
+from .network import Network, Population
+from .neurons import LIF, AdaptiveLIF
+from .simulate import SimulationResult, simulate
+from .topology import column_3d, connect_inputs, input_projection, random_reservoir
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AdaptiveLIF", "CurrentEncoder", "DeltaEncoder", "EventStream", "LIF", "LatencyEncoder", "Network",
+    "PoissonEncoder", "Population", "SimulationResult", "SpikeEncoder", "column_3d", "connect_inputs",
+    "input_projection", "random_reservoir", "simulate", "__version__",
+]

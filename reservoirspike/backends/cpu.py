@@ -1,0 +1,200 @@
+"""CPU kernels (Numba): simulate a ragged batch of sequences, one per thread.
+
+Within a step, in order:
+
+1. input spikes of this step (Poisson draws or given events) and recurrent
+   spikes whose delay ends now are added to the synaptic currents;
+2. every neuron integrates the step exactly (held at reset while refractory),
+   with a constant drive (bias + analog input current) over the step;
+3. currents, adaptation and read-out traces decay; a neuron with
+   ``V >= threshold`` spikes, is reset, and its spike is scheduled for
+   delivery ``delay`` steps later (delay >= 1).
+
+A spike in step ``t`` is reported at time ``(t + 1) * dt``, the end of the
+step in which the threshold was crossed.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .._rng import STREAM_INIT, STREAM_INPUT, step_key, uniform
+from ._math import FIXED_INV, membrane_step, to_fixed
+
+# rows of the per-neuron parameter table
+V_REST, V_RESET, V_TH, BIAS, P_MM, P_ME, P_MI, P_EE, P_II, P_AA, DTHETA = range(11)
+N_PARAMS = 11
+
+# input modes
+INPUT_CURRENT, INPUT_POISSON, INPUT_EVENTS = 0, 1, 2
+
+# bits of the `record` flag
+REC_COUNTS, REC_BIN_TRACES, REC_FINAL, REC_STEPS, REC_SPIKES, REC_STATE = 1, 2, 4, 8, 16, 32
+
+
+@njit(cache=True, inline="always")
+def _add_input_spike(c, slot, in_indptr, in_indices, in_data, ring_e, ring_i):
+    for s in range(in_indptr[c], in_indptr[c + 1]):
+        w = to_fixed(in_data[s])
+        if w >= 0:
+            ring_e[slot, in_indices[s]] += w
+        else:
+            ring_i[slot, in_indices[s]] += w
+
+
+@njit(cache=True, error_model="numpy")
+def run_sequence(
+    seq, start, n_steps, frame_start, frame_steps, seed, input_mode, dense_input, ev_ptr, ev_channel,
+    in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
+    indptr, indices, data, delays, max_delay, params, ref_steps, v_init_mode,
+    n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
+    spike_step, spike_id, spike_total, state_ids, state,
+):
+    """Simulate one sequence of ``n_steps`` steps.
+
+    Step ``t`` reads event/step row ``start + t`` and dense input row
+    ``frame_start + t // frame_steps`` (each input frame is held
+    ``frame_steps`` steps).
+    """
+    n = params.shape[1]
+    n_slots = max_delay + 1
+    ring_e = np.zeros((n_slots, n), np.int64)
+    ring_i = np.zeros((n_slots, n), np.int64)
+    i_e = np.zeros(n)
+    i_i = np.zeros(n)
+    theta = np.zeros(n)
+    trace = np.zeros(n)
+    refr = np.zeros(n, np.int32)
+    fired = np.zeros(n, np.bool_)
+    v_inf = params[V_REST] + params[BIAS]
+    v = params[V_REST].copy()
+    if v_init_mode == 1:
+        key = step_key(seed, STREAM_INIT, 0)
+        for j in range(n):
+            v[j] = params[V_RESET, j] + uniform(key, j) * (params[V_TH, j] - params[V_RESET, j])
+    v_reset, v_th = params[V_RESET], params[V_TH]
+    p_mm, p_me, p_mi = params[P_MM], params[P_ME], params[P_MI]
+    p_ee, p_ii, p_aa, dtheta = params[P_EE], params[P_II], params[P_AA], params[DTHETA]
+    cap = spike_step.shape[1]
+    n_spikes = 0
+    n_in = in_indptr.shape[0] - 1
+    for t in range(n_steps):
+        row = start + t
+        frame = frame_start + t // frame_steps
+        slot = t % n_slots
+        # constant drive of this frame: bias + analog input (fixed channel order per neuron)
+        if input_mode == INPUT_CURRENT and t % frame_steps == 0:
+            for j in range(n):
+                drive = params[BIAS, j]
+                for s in range(inT_indptr[j], inT_indptr[j + 1]):
+                    drive += dense_input[frame, inT_channel[s]] * inT_data[s]
+                v_inf[j] = params[V_REST, j] + drive
+        # 1. input spikes of this step go straight into the current slot
+        if input_mode == INPUT_POISSON:
+            key = step_key(seed, STREAM_INPUT, t)
+            for c in range(n_in):
+                if uniform(key, c) < dense_input[frame, c]:
+                    _add_input_spike(c, slot, in_indptr, in_indices, in_data, ring_e, ring_i)
+        elif input_mode == INPUT_EVENTS:
+            for e in range(ev_ptr[row], ev_ptr[row + 1]):
+                _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, ring_e, ring_i)
+        # 2.+3. arrivals, exact integration (held at reset while refractory), decay, threshold
+        re = ring_e[slot]
+        ri = ring_i[slot]
+        any_fired = False
+        for j in range(n):
+            ie = i_e[j] + re[j] * FIXED_INV
+            ii = i_i[j] + ri[j] * FIXED_INV
+            re[j] = 0
+            ri[j] = 0
+            v_new = membrane_step(v[j], ie, ii, v_inf[j], p_mm[j], p_me[j], p_mi[j])
+            held = refr[j] > 0
+            vj = v_reset[j] if held else v_new
+            i_e[j] = ie * p_ee[j]
+            i_i[j] = ii * p_ii[j]
+            th = theta[j] * p_aa[j]
+            f = vj >= v_th[j] + th
+            fired[j] = f
+            any_fired |= f
+            v[j] = v_reset[j] if f else vj
+            refr[j] = ref_steps[j] if f else (refr[j] - 1 if held else 0)
+            theta[j] = th + dtheta[j] if f else th
+            trace[j] = trace[j] * trace_decay + (1.0 if f else 0.0)
+        # 4. bookkeeping and delivery of this step's spikes
+        b = (t * n_bins) // n_steps
+        if any_fired:
+            for j in range(n):
+                if fired[j]:
+                    if record & REC_COUNTS:
+                        counts[seq, b, j] += 1
+                    if record & REC_SPIKES:
+                        if n_spikes < cap:
+                            spike_step[seq, n_spikes] = t
+                            spike_id[seq, n_spikes] = j
+                    n_spikes += 1
+                    for s in range(indptr[j], indptr[j + 1]):
+                        w = to_fixed(data[s])
+                        tgt_slot = (t + delays[s]) % n_slots
+                        if w >= 0:
+                            ring_e[tgt_slot, indices[s]] += w
+                        else:
+                            ring_i[tgt_slot, indices[s]] += w
+        if (record & REC_STEPS) and (t + 1) % frame_steps == 0:
+            for j in range(n):
+                step_traces[frame, j] = trace[j]
+        if (record & REC_BIN_TRACES) and (((t + 1) * n_bins) // n_steps != b or t == n_steps - 1):
+            for j in range(n):
+                bin_traces[seq, b, j] = trace[j]
+        if record & REC_STATE:
+            for k in range(state_ids.shape[0]):
+                j = state_ids[k]
+                state[row, k, 0] = v[j]
+                state[row, k, 1] = i_e[j]
+                state[row, k, 2] = i_i[j]
+    if record & REC_FINAL:
+        for j in range(n):
+            final[seq, j] = trace[j]
+    spike_total[seq] = n_spikes
+
+
+@njit(cache=True, parallel=True)
+def simulate_batch(
+    offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense_input, ev_ptr, ev_channel,
+    in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
+    indptr, indices, data, delays, max_delay, params, ref_steps, v_init_mode,
+    n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
+    spike_step, spike_id, spike_total, state_ids, state,
+):
+    """Simulate the sequences ``seq_ids`` of a ragged batch in parallel.
+
+    ``offsets[k]:offsets[k+1]`` are the step rows of sequence ``k`` and
+    ``frame_offsets[k]`` its first dense-input row.
+    """
+    for q in prange(seq_ids.shape[0]):
+        k = seq_ids[q]
+        run_sequence(
+            k, offsets[k], offsets[k + 1] - offsets[k], frame_offsets[k], frame_steps, seed, input_mode, dense_input, ev_ptr, ev_channel,
+            in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
+            indptr, indices, data, delays, max_delay, params, ref_steps, v_init_mode,
+            n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
+            spike_step, spike_id, spike_total, state_ids, state,
+        )
+
+
+@njit(cache=True)
+def simulate_batch_serial(
+    offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense_input, ev_ptr, ev_channel,
+    in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
+    indptr, indices, data, delays, max_delay, params, ref_steps, v_init_mode,
+    n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
+    spike_step, spike_id, spike_total, state_ids, state,
+):
+    """Serial twin of :func:`simulate_batch` (no threading layer involved)."""
+    for q in range(seq_ids.shape[0]):
+        k = seq_ids[q]
+        run_sequence(
+            k, offsets[k], offsets[k + 1] - offsets[k], frame_offsets[k], frame_steps, seed, input_mode, dense_input, ev_ptr, ev_channel,
+            in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
+            indptr, indices, data, delays, max_delay, params, ref_steps, v_init_mode,
+            n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
+            spike_step, spike_id, spike_total, state_ids, state,
+        )

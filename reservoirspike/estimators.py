@@ -1,0 +1,515 @@
+"""scikit-learn estimators: a spiking reservoir as transformer, classifier, regressor.
+
+Conventions: ``__init__`` stores its arguments verbatim; ``fit`` validates
+them, builds the network from ``random_state`` and fits the readout; fitted
+attributes end in ``_``.  Input is a 3-D array (n, T, d), a list of (T_i, d)
+arrays, or a 2-D (n, T) array of univariate sequences (for the regressor a
+2-D array is one (T, d) series, one sample per time step).
+"""
+
+import time
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin, clone
+from sklearn.linear_model import RidgeClassifierCV, RidgeCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from ._rng import derive_seed
+from ._validation import check_choice, check_int, check_positive, check_probability, check_real
+from .encoding import frame_count, get_encoder
+from .network import Network
+from .neurons import LIF, AdaptiveLIF
+from .simulate import resolve_backend, resolve_threads, run_encoded
+from .states import check_snapshot, n_snapshot_features, records_for, snapshot_features
+from .topology import as_generator, connect_inputs, random_reservoir
+
+_CHUNK = 256  # sequences per kernel call: bounds memory and paces progress reports
+
+_PARAMS_DOC = """
+    n_neurons : int, default=500
+        Number of reservoir neurons (ignored when ``network`` is given).
+    excitatory_fraction : float, default=0.8
+        Fraction of excitatory neurons.
+    connectivity : float or dict, default=0.1
+        Recurrent connection probability, scalar or per pair type
+        (``{"EE", "EI", "IE", "II"}``, from-to).
+    weight_exc, weight_inh : float, default=1.0, -4.0
+        Mean recurrent weights (mV) from E (>= 0) and from I (<= 0) neurons.
+    delay : float or (float, float), default=(1.0, 3.0)
+        Recurrent delay or its (min, max) range (ms).
+    neuron : {"lif", "adaptive"} or LIF, default="lif"
+        Neuron model of every neuron; a :class:`~reservoirspike.LIF` or
+        :class:`~reservoirspike.AdaptiveLIF` instance sets its parameters.
+    input_connectivity : float, default=0.5
+        Probability that an input channel reaches a given neuron.
+    input_weight : float, default=4.0
+        Mean input weight magnitude (mV).
+    input_sign : {"mixed", "excitatory", "inhibitory"}, default="mixed"
+        Sign rule of the input weights.
+    encoder : str or Encoder, default="current"
+        ``"current"``, ``"poisson"``, ``"delta"``, ``"latency"`` or an
+        :class:`~reservoirspike.encoding.Encoder` instance.
+    steps_per_frame : int, default=10
+        Simulation steps each input row is held for.
+    dt : float, default=1.0
+        Time step (ms).
+    snapshot : str or list of str, default="traces"
+        State snapshot kinds: ``"counts"``, ``"traces"``, ``"rates"``, ``"final"``.
+    n_bins : int, default=4
+        Equal time bins per sequence for ``"counts"`` and ``"traces"``.
+    tau_trace : float, default=20.0
+        Time constant of the filtered spike traces (ms).
+    network : Network, optional
+        A prebuilt network to use instead of the random reservoir; it gets a
+        fresh input projection when it has none.
+    random_state : int, RandomState or None, default=None
+        Seeds the wiring and the frozen noise.
+    n_jobs : int or None, default=None
+        Threads for the simulation (None or -1: all Numba threads).
+    backend : {"cpu", "auto", "cuda"}, default="cpu"
+        Simulation backend.
+    verbose : int, default=0
+        Print progress when > 0.
+"""
+
+
+def _neuron_model(neuron):
+    if isinstance(neuron, LIF):
+        return neuron
+    if neuron == "lif":
+        return LIF()
+    if neuron == "adaptive":
+        return AdaptiveLIF()
+    raise ValueError(f"neuron must be 'lif', 'adaptive' or a LIF instance, got {neuron!r}")
+
+
+class _SpikingReservoirBase(BaseEstimator):
+    """Network building, input validation and simulation shared by all estimators."""
+
+    _single_series = False
+
+    # ---- building --------------------------------------------------------
+    def _check_params(self):
+        check_int("n_neurons", self.n_neurons, low=1)
+        check_probability("excitatory_fraction", self.excitatory_fraction)
+        check_real("weight_exc", self.weight_exc, low=0.0)
+        check_real("weight_inh", self.weight_inh, high=0.0)
+        check_probability("input_connectivity", self.input_connectivity)
+        check_real("input_weight", self.input_weight, low=0.0)
+        check_positive("dt", self.dt)
+        check_positive("tau_trace", self.tau_trace)
+        check_int("n_bins", self.n_bins, low=1)
+        check_int("verbose", int(self.verbose), low=0)
+        resolve_backend(self.backend)
+        resolve_threads(self.n_jobs)
+        if self.network is not None and not isinstance(self.network, Network):
+            raise TypeError(f"network must be a reservoirspike Network or None, got {type(self.network).__name__}")
+
+    def _build_network(self, n_channels, rng):
+        if self.network is not None:
+            net = self.network
+            if abs(net.dt - self.dt) > 1e-12:
+                raise ValueError(f"network was built for dt={net.dt} ms but dt={self.dt} ms")
+        else:
+            net = random_reservoir(
+                self.n_neurons, excitatory_fraction=self.excitatory_fraction,
+                connectivity=self.connectivity, weights={"E": self.weight_exc, "I": self.weight_inh},
+                delay=self.delay, neuron=_neuron_model(self.neuron), dt=self.dt, random_state=rng,
+            )
+        if net.n_inputs == 0:
+            net = connect_inputs(net, n_channels, connectivity=self.input_connectivity,
+                                 weight=self.input_weight, sign=self.input_sign, random_state=rng)
+        elif net.n_inputs != n_channels:
+            raise ValueError(f"network has {net.n_inputs} input channels but the encoded input has {n_channels}")
+        return net
+
+    def _fit_reservoir(self, X):
+        """Validate parameters and X, build ``network_``; returns (seqs, form)."""
+        self._check_params()
+        encoder = get_encoder(self.encoder)
+        self._frame_steps = frame_count(self.steps_per_frame)
+        seqs, form = encoder.validate(X, self._single_series)
+        n_features = seqs[0].shape[1] if isinstance(seqs[0], np.ndarray) else encoder.n_inputs
+        rng = as_generator(derive_seed(self.random_state))
+        self.encoder_ = encoder
+        self.network_ = self._build_network(encoder.n_channels(n_features), rng)
+        self.seed_ = int(rng.integers(0, 2**62))
+        self.n_features_in_ = n_features
+        return seqs, form
+
+    # ---- running ---------------------------------------------------------
+    def _validate_input(self, X):
+        check_is_fitted(self, "network_")
+        seqs, form = self.encoder_.validate(X, self._single_series)
+        if isinstance(seqs[0], np.ndarray) and seqs[0].shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {seqs[0].shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input"
+            )
+        return seqs, form
+
+    def _run(self, seqs, record, **kwargs):
+        """Simulate ``seqs`` in chunks; yields one SimulationResult per chunk."""
+        frame_steps = getattr(self, "_frame_steps", None) or frame_count(self.steps_per_frame)
+        chunks = range(0, len(seqs), _CHUNK)
+        start = time.perf_counter()
+        for i, lo in enumerate(chunks):
+            kin = self.encoder_.encode(seqs[lo:lo + _CHUNK], self.dt, frame_steps)
+            yield run_encoded(self.network_, kin, seed=self.seed_, record=record, n_jobs=self.n_jobs,
+                              backend=self.backend, tau_trace=self.tau_trace, **kwargs)
+            if self.verbose:
+                done = min(lo + _CHUNK, len(seqs))
+                print(f"[{type(self).__name__}] simulated {done}/{len(seqs)} sequences "
+                      f"in {time.perf_counter() - start:.2f} s", flush=True)
+
+    def _snapshot(self, seqs):
+        kinds = check_snapshot(self.snapshot)
+        parts = [snapshot_features(r, kinds)
+                 for r in self._run(seqs, records_for(kinds), n_bins=self.n_bins)]
+        return np.vstack(parts)
+
+    def _frame_states(self, seqs):
+        """Filtered traces at the end of every frame: list of (n_frames_i, n_neurons)."""
+        out = []
+        for r in self._run(seqs, ("steps",)):
+            out.extend(s.astype(np.float64) for s in r.steps)
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+class SpikingReservoir(TransformerMixin, _SpikingReservoirBase):
+    __doc__ = """Spiking reservoir (liquid state machine) as a scikit-learn transformer.
+
+    ``fit`` builds a random recurrent LIF network (or takes ``network``) with
+    an input projection for the channels of X; ``transform`` simulates every
+    sequence and returns its state snapshot.
+
+    Parameters
+    ----------""" + _PARAMS_DOC + """
+    Attributes
+    ----------
+    network_ : Network
+        The network that was built.
+    encoder_ : Encoder
+        The input encoder.
+    seed_ : int
+        Seed of the frozen noise.
+    n_features_in_ : int
+        Channels per time step of the input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoirspike import SpikingReservoir
+    >>> X = np.random.default_rng(0).normal(size=(4, 20, 3))
+    >>> SpikingReservoir(n_neurons=50, random_state=0).fit_transform(X).shape
+    (4, 200)
+    """
+
+    def __init__(self, n_neurons=500, *, excitatory_fraction=0.8, connectivity=0.1, weight_exc=1.0,
+                 weight_inh=-4.0, delay=(1.0, 3.0), neuron="lif", input_connectivity=0.5, input_weight=4.0,
+                 input_sign="mixed", encoder="current", steps_per_frame=10, dt=1.0, snapshot="traces",
+                 n_bins=4, tau_trace=20.0, network=None, random_state=None, n_jobs=None, backend="cpu",
+                 verbose=0):
+        self.n_neurons = n_neurons
+        self.excitatory_fraction = excitatory_fraction
+        self.connectivity = connectivity
+        self.weight_exc = weight_exc
+        self.weight_inh = weight_inh
+        self.delay = delay
+        self.neuron = neuron
+        self.input_connectivity = input_connectivity
+        self.input_weight = input_weight
+        self.input_sign = input_sign
+        self.encoder = encoder
+        self.steps_per_frame = steps_per_frame
+        self.dt = dt
+        self.snapshot = snapshot
+        self.n_bins = n_bins
+        self.tau_trace = tau_trace
+        self.network = network
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.backend = backend
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        """Build the network for the channels of X.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences (see the class docstring).
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._fit_reservoir(X)
+        kinds = check_snapshot(self.snapshot)
+        self._n_features_out = n_snapshot_features(kinds, self.network_.n_neurons, self.n_bins)
+        return self
+
+    def transform(self, X):
+        """State snapshot of every sequence.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+
+        Returns
+        -------
+        ndarray of shape (n_sequences, n_features_out)
+        """
+        seqs, _ = self._validate_input(X)
+        return self._snapshot(seqs)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``"<kind>_b<bin>_n<neuron>"`` of the output features."""
+        check_is_fitted(self, "network_")
+        names = []
+        for kind in check_snapshot(self.snapshot):
+            bins = range(self.n_bins) if kind in ("counts", "traces") else [None]
+            for b in bins:
+                tag = kind if b is None else f"{kind}_b{b}"
+                names.extend(f"{tag}_n{j}" for j in range(self.network_.n_neurons))
+        return np.asarray(names, dtype=object)
+
+
+def _default_classifier_readout():
+    return make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-2, 4, 13)))
+
+
+def _readout_has(name):
+    def check(self):
+        return hasattr(self.readout_ if hasattr(self, "readout_") else
+                       (self.readout or _default_classifier_readout()), name)
+    return check
+
+
+class SpikingReservoirClassifier(ClassifierMixin, _SpikingReservoirBase):
+    __doc__ = """Spiking reservoir with a trained readout that classifies whole sequences.
+
+    Parameters
+    ----------""" + _PARAMS_DOC + """
+    readout : classifier, optional
+        Any scikit-learn classifier trained on the snapshots; default
+        ``StandardScaler`` + ``RidgeClassifierCV``.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels.
+    readout_ : classifier
+        The fitted readout.
+    network_, encoder_, seed_, n_features_in_
+        As in :class:`SpikingReservoir`.
+    """
+
+    def __init__(self, n_neurons=500, *, excitatory_fraction=0.8, connectivity=0.1, weight_exc=1.0,
+                 weight_inh=-4.0, delay=(1.0, 3.0), neuron="lif", input_connectivity=0.5, input_weight=4.0,
+                 input_sign="mixed", encoder="current", steps_per_frame=10, dt=1.0, snapshot="traces",
+                 n_bins=4, tau_trace=20.0, network=None, readout=None, random_state=None, n_jobs=None,
+                 backend="cpu", verbose=0):
+        self.n_neurons = n_neurons
+        self.excitatory_fraction = excitatory_fraction
+        self.connectivity = connectivity
+        self.weight_exc = weight_exc
+        self.weight_inh = weight_inh
+        self.delay = delay
+        self.neuron = neuron
+        self.input_connectivity = input_connectivity
+        self.input_weight = input_weight
+        self.input_sign = input_sign
+        self.encoder = encoder
+        self.steps_per_frame = steps_per_frame
+        self.dt = dt
+        self.snapshot = snapshot
+        self.n_bins = n_bins
+        self.tau_trace = tau_trace
+        self.network = network
+        self.readout = readout
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.backend = backend
+        self.verbose = verbose
+
+    def fit(self, X, y):
+        """Build the reservoir, simulate X and fit the readout on its snapshots.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+        y : array-like of shape (n_sequences,)
+
+        Returns
+        -------
+        self
+        """
+        seqs, _ = self._fit_reservoir(X)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if len(y) != len(seqs):
+            raise ValueError(f"y has {len(y)} labels but X has {len(seqs)} sequences")
+        features = self._snapshot(seqs)
+        self.readout_ = clone(self.readout if self.readout is not None else _default_classifier_readout())
+        self.readout_.fit(features, y)
+        self.classes_ = self.readout_.classes_
+        return self
+
+    def transform(self, X):
+        """Reservoir snapshots of X, as fed to the readout."""
+        seqs, _ = self._validate_input(X)
+        return self._snapshot(seqs)
+
+    def predict(self, X):
+        """Predicted class of every sequence."""
+        return self.readout_.predict(self.transform(X))
+
+    @available_if(_readout_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities from the readout (when it has ``predict_proba``)."""
+        return self.readout_.predict_proba(self.transform(X))
+
+    @available_if(_readout_has("decision_function"))
+    def decision_function(self, X):
+        """Decision values from the readout (when it has ``decision_function``)."""
+        return self.readout_.decision_function(self.transform(X))
+
+
+def _as_target_list(y, seqs, form):
+    """Targets aligned with ``seqs``: list of (T_i, k) arrays, and whether y was 1-D per step."""
+    if form == "list":
+        ys = [np.asarray(t, dtype=np.float64) for t in y]
+        if len(ys) != len(seqs):
+            raise ValueError(f"y has {len(ys)} target sequences but X has {len(seqs)}")
+    else:
+        y = np.asarray(y, dtype=np.float64)
+        if form == "single":
+            ys = [y]
+        elif form == "2d":
+            ys = list(y) if y.ndim >= 2 else [y]
+        else:
+            ys = list(y)
+    flat = ys[0].ndim == 1
+    out = []
+    for i, (t, s) in enumerate(zip(ys, seqs)):
+        if t.ndim == 2 and t.shape[1] == 1 and form == "single":
+            from sklearn.utils.validation import column_or_1d as _c
+            t = _c(t, warn=True)
+            flat = True
+        t = t.reshape(len(t), -1) if t.ndim in (1, 2) else t
+        if t.ndim != 2 or len(t) != len(s):
+            raise ValueError(f"y[{i}] must have one target row per time step ({len(s)}), got shape {np.shape(t)}")
+        if not np.all(np.isfinite(t)):
+            raise ValueError("y must not contain NaN or infinity")
+        out.append(t)
+    if len({t.shape[1] for t in out}) > 1:
+        raise ValueError("every target sequence must have the same number of targets")
+    return out, flat
+
+
+class SpikingReservoirRegressor(RegressorMixin, _SpikingReservoirBase):
+    __doc__ = """Spiking reservoir with a readout trained per time step (sequence to sequence).
+
+    X is one (T, d) series (2-D array: one sample per time step), a list of
+    (T_i, d) series, or a 3-D array (n, T, d); y gives one target row per
+    time step in the same layout (several targets at once allowed).  States
+    are the filtered traces at the end of every frame.
+
+    Parameters
+    ----------""" + _PARAMS_DOC + """
+    washout : int, default=0
+        Leading time steps of every series left out of the readout's training.
+    readout : regressor, optional
+        Any scikit-learn regressor; default ``StandardScaler`` + ``RidgeCV``.
+
+    Attributes
+    ----------
+    readout_ : regressor
+    network_, encoder_, seed_, n_features_in_
+        As in :class:`SpikingReservoir`.
+    """
+
+    _single_series = True
+
+    def __init__(self, n_neurons=500, *, excitatory_fraction=0.8, connectivity=0.1, weight_exc=1.0,
+                 weight_inh=-4.0, delay=(1.0, 3.0), neuron="lif", input_connectivity=0.5, input_weight=4.0,
+                 input_sign="mixed", encoder="current", steps_per_frame=10, dt=1.0, snapshot="traces",
+                 n_bins=4, tau_trace=20.0, network=None, washout=0, readout=None, random_state=None,
+                 n_jobs=None, backend="cpu", verbose=0):
+        self.n_neurons = n_neurons
+        self.excitatory_fraction = excitatory_fraction
+        self.connectivity = connectivity
+        self.weight_exc = weight_exc
+        self.weight_inh = weight_inh
+        self.delay = delay
+        self.neuron = neuron
+        self.input_connectivity = input_connectivity
+        self.input_weight = input_weight
+        self.input_sign = input_sign
+        self.encoder = encoder
+        self.steps_per_frame = steps_per_frame
+        self.dt = dt
+        self.snapshot = snapshot
+        self.n_bins = n_bins
+        self.tau_trace = tau_trace
+        self.network = network
+        self.washout = washout
+        self.readout = readout
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.backend = backend
+        self.verbose = verbose
+
+    def fit(self, X, y):
+        """Simulate X and fit the readout from per-step states to y.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+        y : array-like or list of arrays, one target row per time step
+
+        Returns
+        -------
+        self
+        """
+        seqs, form = self._fit_reservoir(X)
+        washout = check_int("washout", self.washout, low=0)
+        ys, flat = _as_target_list(y, seqs, form)
+        if all(len(s) <= washout for s in seqs):
+            raise ValueError(f"washout={washout} leaves no time step to train on; every series is that short")
+        states = self._frame_states(seqs)
+        S = np.vstack([s[washout:] for s in states])
+        Y = np.vstack([t[washout:] for t in ys])
+        self.readout_ = clone(self.readout if self.readout is not None
+                              else make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 4, 15))))
+        self.readout_.fit(S, Y.ravel() if flat else Y)
+        self._flat_target = flat
+        return self
+
+    def predict(self, X):
+        """Per-step predictions in the layout of X (array, or list for list input)."""
+        seqs, form = self._validate_input(X)
+        states = self._frame_states(seqs)
+        pred = self.readout_.predict(np.vstack(states))
+        parts = np.split(pred, np.cumsum([len(s) for s in states])[:-1])
+        if form == "single":
+            return parts[0]
+        if form == "list":
+            return parts
+        return np.stack(parts)
+
+    def transform(self, X):
+        """Per-step reservoir states, stacked over all series (n_steps_total, n_neurons)."""
+        seqs, _ = self._validate_input(X)
+        return np.vstack(self._frame_states(seqs))

@@ -1,0 +1,213 @@
+"""The network spec: plain arrays that every backend kernel can read.
+
+A :class:`Network` holds populations (contiguous neuron ranges sharing one
+neuron model and one sign), recurrent synapses in CSR form ordered by the
+presynaptic neuron, integer delays in steps, and an optional input projection
+from ``n_inputs`` channels.  It knows nothing of estimators or kernels.
+"""
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._validation import check_int, check_positive
+from .neurons import LIF, propagators
+
+
+@dataclass(frozen=True)
+class Population:
+    """A contiguous range of neurons with one model and one synaptic sign.
+
+    Parameters
+    ----------
+    name : str
+        Label, e.g. ``"E"`` or ``"I"``.
+    size : int
+        Number of neurons (>= 1).
+    excitatory : bool
+        Sign of every outgoing synapse (Dale's law): positive if True.
+    model : LIF
+        Neuron parameters (a :class:`~reservoirspike.neurons.LIF` or subclass).
+    """
+
+    name: str
+    size: int
+    excitatory: bool = True
+    model: LIF = field(default_factory=LIF)
+
+    def __post_init__(self):
+        check_int(f"size of population {self.name!r}", self.size, low=1)
+        if not isinstance(self.model, LIF):
+            raise TypeError(f"model of population {self.name!r} must be a LIF record, got {self.model!r}")
+
+
+def _check_csr(prefix, n_rows, n_cols, indptr, indices, weights):
+    if indptr.shape != (n_rows + 1,):
+        raise ValueError(f"{prefix}indptr must have shape ({n_rows + 1},), got {indptr.shape}")
+    if indptr[0] != 0 or np.any(np.diff(indptr) < 0) or indptr[-1] != len(indices):
+        raise ValueError(f"{prefix}indptr must rise from 0 to len(indices)")
+    if len(weights) != len(indices):
+        raise ValueError(f"{prefix}weights must have one entry per synapse")
+    if len(indices) and (indices.min() < 0 or indices.max() >= n_cols):
+        raise ValueError(f"{prefix}indices must lie in [0, {n_cols})")
+    if not np.all(np.isfinite(weights)):
+        raise ValueError(f"{prefix}weights must be finite")
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """An immutable spiking network: populations, CSR synapses, delays, inputs.
+
+    Parameters
+    ----------
+    populations : tuple of Population
+        Neuron ranges in index order.
+    dt : float
+        Simulation time step (ms) the delays are expressed in.
+    indptr, indices, data, delays : ndarray
+        Recurrent synapses as CSR rows by presynaptic neuron: ``indptr``
+        (int64, n_neurons + 1), ``indices`` (int32 target neuron),
+        ``data`` (float32 weights, mV; the sign follows the presynaptic population)
+        and ``delays`` (int16 steps, >= 1).
+    n_inputs : int
+        Number of input channels (0 for none).
+    input_indptr, input_indices, input_data : ndarray
+        Input projection as CSR rows by channel (weights in mV, any sign).
+    """
+
+    populations: tuple
+    dt: float
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    delays: np.ndarray
+    n_inputs: int = 0
+    input_indptr: np.ndarray = None
+    input_indices: np.ndarray = None
+    input_data: np.ndarray = None
+
+    def __post_init__(self):
+        pops = tuple(self.populations)
+        if not pops:
+            raise ValueError("populations must hold at least one Population")
+        object.__setattr__(self, "populations", pops)
+        check_positive("dt", self.dt)
+        for pop in pops:
+            pop.model.check_dt(self.dt)
+        n = self.n_neurons
+        set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
+        set_("indptr", np.ascontiguousarray(self.indptr, dtype=np.int64))
+        set_("indices", np.ascontiguousarray(self.indices, dtype=np.int32))
+        set_("data", np.ascontiguousarray(self.data, dtype=np.float32))
+        set_("delays", np.ascontiguousarray(self.delays, dtype=np.int16))
+        _check_csr("", n, n, self.indptr, self.indices, self.data)
+        if len(self.delays) != len(self.indices):
+            raise ValueError("delays must have one entry per synapse")
+        if len(self.delays) and self.delays.min() < 1:
+            raise ValueError("delays must be at least 1 step")
+        check_int("n_inputs", self.n_inputs, low=0)
+        if self.input_indptr is None:
+            set_("input_indptr", np.zeros(self.n_inputs + 1, np.int64))
+            set_("input_indices", np.zeros(0, np.int32))
+            set_("input_data", np.zeros(0, np.float32))
+        set_("input_indptr", np.ascontiguousarray(self.input_indptr, dtype=np.int64))
+        set_("input_indices", np.ascontiguousarray(self.input_indices, dtype=np.int32))
+        set_("input_data", np.ascontiguousarray(self.input_data, dtype=np.float32))
+        _check_csr("input_", self.n_inputs, n, self.input_indptr, self.input_indices, self.input_data)
+        self._check_dale()
+
+    def _check_dale(self):
+        pre = np.repeat(np.arange(self.n_neurons), np.diff(self.indptr))
+        exc = self.excitatory[pre]
+        if np.any(self.data[exc] < 0) or np.any(self.data[~exc] > 0):
+            raise ValueError(
+                "weights break Dale's law: synapses from excitatory populations must be >= 0 "
+                "and from inhibitory populations <= 0"
+            )
+
+    # --- shape -----------------------------------------------------------
+    @property
+    def n_neurons(self):
+        """Total number of neurons."""
+        return sum(p.size for p in self.populations)
+
+    @property
+    def n_synapses(self):
+        """Number of recurrent synapses."""
+        return len(self.indices)
+
+    @property
+    def max_delay(self):
+        """Longest recurrent delay in steps (0 without synapses)."""
+        return int(self.delays.max()) if len(self.delays) else 0
+
+    def population_slices(self):
+        """Name → slice of neuron indices."""
+        out, start = {}, 0
+        for pop in self.populations:
+            out[pop.name] = slice(start, start + pop.size)
+            start += pop.size
+        return out
+
+    @property
+    def excitatory(self):
+        """Boolean mask (n_neurons,) of neurons whose synapses are excitatory."""
+        return np.concatenate([np.full(p.size, p.excitatory) for p in self.populations])
+
+    # --- inspection ------------------------------------------------------
+    @property
+    def weights(self):
+        """Recurrent weights as ``scipy.sparse.csr_matrix`` (pre × post, mV)."""
+        n = self.n_neurons
+        return sp.csr_matrix((self.data, self.indices, self.indptr), shape=(n, n))
+
+    @property
+    def input_weights(self):
+        """Input weights as ``scipy.sparse.csr_matrix`` (channel × neuron, mV)."""
+        return sp.csr_matrix(
+            (self.input_data, self.input_indices, self.input_indptr),
+            shape=(self.n_inputs, self.n_neurons),
+        )
+
+    @property
+    def delays_ms(self):
+        """Delays of the recurrent synapses in ms."""
+        return self.delays.astype(np.float64) * self.dt
+
+    # --- derived per-neuron arrays ----------------------------------------
+    def neuron_table(self):
+        """Per-neuron float64 arrays of exact propagators and potentials.
+
+        Keys as in :func:`reservoirspike.neurons.propagators`; ``ref_steps``
+        is an int32 array.
+        """
+        tables = [propagators(p.model, self.dt) for p in self.populations]
+        out = {}
+        for key in tables[0]:
+            dtype = np.int32 if key == "ref_steps" else np.float64
+            out[key] = np.concatenate(
+                [np.full(p.size, t[key], dtype=dtype) for p, t in zip(self.populations, tables)]
+            )
+        return out
+
+    def with_inputs(self, indptr, indices, data):
+        """A copy of this network with a new input projection (CSR by channel)."""
+        return replace(
+            self,
+            n_inputs=len(indptr) - 1,
+            input_indptr=indptr,
+            input_indices=indices,
+            input_data=data,
+        )
+
+    def with_data(self, data):
+        """A copy with new recurrent weights (same structure, float32 mV)."""
+        return replace(self, data=np.asarray(data, dtype=np.float32))
+
+    def __repr__(self):
+        pops = ", ".join(f"{p.name}:{p.size}" for p in self.populations)
+        return (
+            f"Network({pops}; {self.n_synapses} synapses, delays 1..{self.max_delay} steps, "
+            f"{self.n_inputs} inputs, dt={self.dt} ms)"
+        )

@@ -1,0 +1,420 @@
+"""Builders that wire networks: random E/I reservoirs, 3-D columns, inputs.
+
+Conventions: a pair type ``"EI"`` means *from* E *to* I.  Weights are given
+as magnitudes in mV and take the sign of the presynaptic population (Dale's
+law).  Structure comes from ``random_state`` through NumPy's Generator; this
+randomness is separate from the frozen noise of a simulation.
+"""
+
+import numbers
+
+import numpy as np
+
+from ._validation import check_choice, check_int, check_positive, check_probability, check_real
+from .network import Network, Population
+from .neurons import LIF
+
+PAIR_TYPES = ("EE", "EI", "IE", "II")
+WEIGHT_DISTRIBUTIONS = ("constant", "uniform", "normal", "lognormal", "gamma")
+_DENSE_BLOCK = 4_000_000  # draw Bernoulli masks densely in chunks of this many pairs
+
+
+def as_generator(random_state):
+    """A ``numpy.random.Generator`` from an int, Generator, RandomState or None."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**62, dtype=np.int64))
+    if random_state is None or isinstance(random_state, (numbers.Integral, np.integer)):
+        return np.random.default_rng(random_state)
+    raise TypeError(f"random_state must be None, an int or a numpy random generator, got {random_state!r}")
+
+
+def per_pair(name, value, check):
+    """Expand a scalar or a dict over pair types to a dict ``{"EE": ..., ...}``.
+
+    A dict may also be keyed by presynaptic type (``"E"``, ``"I"``).
+    """
+    if isinstance(value, dict):
+        out = {}
+        for pair in PAIR_TYPES:
+            if pair in value:
+                out[pair] = value[pair]
+            elif pair[0] in value:
+                out[pair] = value[pair[0]]
+            else:
+                raise ValueError(f"{name} must give a value for {pair!r} (or {pair[0]!r}), got keys {sorted(value)}")
+        unknown = set(value) - set(PAIR_TYPES) - {"E", "I"}
+        if unknown:
+            raise ValueError(f"{name} has unknown pair types {sorted(unknown)}; expected keys among {PAIR_TYPES}")
+    else:
+        out = {pair: value for pair in PAIR_TYPES}
+    return {pair: check(f"{name}[{pair!r}]", v) for pair, v in out.items()}
+
+
+def draw_weights(rng, n, magnitude, distribution="constant", cv=0.0, name="weight"):
+    """``n`` non-negative magnitudes with mean ``magnitude`` and coefficient of variation ``cv``."""
+    check_choice(f"{name}_distribution", distribution, WEIGHT_DISTRIBUTIONS)
+    cv = check_real(f"{name}_cv", cv, low=0.0)
+    m = abs(magnitude)
+    if distribution == "constant" or cv == 0.0 or m == 0.0:
+        return np.full(n, m)
+    if distribution == "uniform":  # U[m(1-a), m(1+a)] has cv a/sqrt(3)
+        a = min(cv * np.sqrt(3.0), 1.0)
+        return rng.uniform(m * (1 - a), m * (1 + a), n)
+    if distribution == "normal":  # truncated at zero to keep Dale's law
+        return np.maximum(rng.normal(m, cv * m, n), 0.0)
+    if distribution == "lognormal":
+        s2 = np.log1p(cv**2)
+        return rng.lognormal(np.log(m) - s2 / 2, np.sqrt(s2), n)
+    shape = 1.0 / cv**2  # gamma
+    return rng.gamma(shape, m / shape, n)
+
+
+def _sample_distinct(rng, counts, src_ids, tgt_ids, allow_self):
+    """For row r draw ``counts[r]`` distinct targets from ``tgt_ids``.
+
+    Draws with replacement, then redraws duplicates and self-pairs until none
+    are left (cheap when counts are small against the target pool).
+    """
+    n_tgt = len(tgt_ids)
+    rows = np.repeat(np.arange(len(src_ids), dtype=np.int64), counts)
+    cols = rng.integers(0, n_tgt, size=len(rows))
+    for _ in range(10_000):
+        bad = np.zeros(len(rows), bool) if allow_self else tgt_ids[cols] == src_ids[rows]
+        keys = rows * n_tgt + cols
+        order = np.argsort(keys, kind="stable")
+        dup = np.zeros(len(rows), bool)
+        dup[order[1:]] = keys[order[1:]] == keys[order[:-1]]
+        bad |= dup
+        n_bad = int(bad.sum())
+        if n_bad == 0:
+            return rows, cols
+        cols[bad] = rng.integers(0, n_tgt, size=n_bad)
+    raise RuntimeError("could not draw distinct synapses; the requested degree is too close to the pool size")
+
+
+def bernoulli_block(rng, src_ids, tgt_ids, p, allow_self=False):
+    """Each (src, tgt) pair connected independently with probability ``p``.
+
+    Returns ``(pre, post)`` global index arrays.
+    """
+    if p == 0.0 or len(src_ids) == 0 or len(tgt_ids) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if p > 0.25:
+        pre, post = [], []
+        step = max(1, _DENSE_BLOCK // len(tgt_ids))
+        for start in range(0, len(src_ids), step):
+            src = src_ids[start:start + step]
+            mask = rng.random((len(src), len(tgt_ids))) < p
+            if not allow_self:
+                mask &= src[:, None] != tgt_ids[None, :]
+            r, c = np.nonzero(mask)
+            pre.append(src[r])
+            post.append(tgt_ids[c])
+        return np.concatenate(pre), np.concatenate(post)
+    overlap = np.isin(src_ids, tgt_ids) & (not allow_self)
+    counts = rng.binomial(len(tgt_ids) - overlap.astype(np.int64), p)
+    rows, cols = _sample_distinct(rng, counts, src_ids, tgt_ids, allow_self)
+    return src_ids[rows], tgt_ids[cols]
+
+
+def fixed_indegree_block(rng, src_ids, tgt_ids, k, allow_self=False):
+    """Every target receives exactly ``k`` synapses from distinct sources."""
+    if k == 0 or len(src_ids) == 0 or len(tgt_ids) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pool = len(src_ids) - (0 if allow_self else int(np.isin(tgt_ids, src_ids).any()))
+    if k > pool:
+        raise ValueError(f"in_degree {k} exceeds the {pool} available presynaptic neurons")
+    counts = np.full(len(tgt_ids), k, dtype=np.int64)
+    rows, cols = _sample_distinct(rng, counts, tgt_ids, src_ids, allow_self)
+    return src_ids[cols], tgt_ids[rows]
+
+
+def draw_delays(rng, n, delay, dt, name="delay"):
+    """Integer delays (steps >= 1) uniform over a (min, max) range in ms."""
+    lo, hi = (delay, delay) if isinstance(delay, numbers.Real) else tuple(delay)
+    lo = check_real(f"{name} (min)", lo, low=0.0)
+    hi = check_real(f"{name} (max)", hi, low=lo)
+    s_lo, s_hi = max(1, int(round(lo / dt))), max(1, int(round(hi / dt)))
+    if s_hi > np.iinfo(np.int16).max:
+        raise ValueError(f"{name} of {hi} ms is too long for dt={dt} ms (at most 32767 steps)")
+    return rng.integers(s_lo, s_hi + 1, size=n).astype(np.int16)
+
+
+def assemble(populations, dt, pre, post, weights, delays, **kwargs):
+    """Sort synapse lists by (pre, post) into a CSR :class:`Network`."""
+    n = sum(p.size for p in populations)
+    order = np.lexsort((post, pre))
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(pre, minlength=n), out=indptr[1:])
+    return Network(
+        populations=tuple(populations),
+        dt=dt,
+        indptr=indptr,
+        indices=post[order].astype(np.int32),
+        data=weights[order].astype(np.float32),
+        delays=delays[order],
+        **kwargs,
+    )
+
+
+def _ei_populations(n_neurons, excitatory_fraction, neuron, inhibitory_neuron):
+    n_neurons = check_int("n_neurons", n_neurons, low=1)
+    f = check_probability("excitatory_fraction", excitatory_fraction)
+    n_e = int(round(f * n_neurons))
+    pops = []
+    if n_e:
+        pops.append(Population("E", n_e, True, neuron))
+    if n_neurons - n_e:
+        pops.append(Population("I", n_neurons - n_e, False, inhibitory_neuron or neuron))
+    return pops, n_e
+
+
+def _check_weight_signs(weights):
+    for pair, w in weights.items():
+        if (pair[0] == "E" and w < 0) or (pair[0] == "I" and w > 0):
+            raise ValueError(
+                f"weights[{pair!r}]={w} breaks Dale's law: weights from E must be >= 0, from I <= 0"
+            )
+
+
+def random_reservoir(
+    n_neurons=1000,
+    *,
+    excitatory_fraction=0.8,
+    connectivity=0.1,
+    in_degree=None,
+    weights=None,
+    weight_distribution="constant",
+    weight_cv=0.0,
+    delay=1.0,
+    allow_self=False,
+    neuron=None,
+    inhibitory_neuron=None,
+    dt=1.0,
+    random_state=None,
+):
+    """A random recurrent E/I network obeying Dale's law.
+
+    Parameters
+    ----------
+    n_neurons : int
+        Number of neurons.
+    excitatory_fraction : float
+        Fraction of excitatory neurons (the first ones by index).
+    connectivity : float or dict
+        Connection probability per ordered pair, a scalar or per pair type
+        (``{"EE": .., "EI": .., "IE": .., "II": ..}``).  Ignored when
+        ``in_degree`` is given.
+    in_degree : int or dict, optional
+        Fixed number of inputs each neuron receives per pair type; an int K
+        splits into ``round(K * excitatory_fraction)`` from E and the rest
+        from I.
+    weights : dict, optional
+        Mean weight (mV) per pair type or per presynaptic type; excitatory
+        values >= 0, inhibitory <= 0.  Default ``{"E": 0.5, "I": -2.0}``.
+    weight_distribution : {"constant", "uniform", "normal", "lognormal", "gamma"}
+        Distribution of the weight magnitudes around their mean.
+    weight_cv : float
+        Coefficient of variation of the weight magnitudes.
+    delay : float or (float, float)
+        Delay, or a (min, max) range drawn uniformly in whole steps (ms);
+        every delay is at least one step.
+    allow_self : bool
+        Whether a neuron may connect to itself.
+    neuron, inhibitory_neuron : LIF, optional
+        Neuron models of the E and I populations (default ``LIF()``; the I
+        population uses ``neuron`` when ``inhibitory_neuron`` is None).
+    dt : float
+        Simulation time step (ms).
+    random_state : int, Generator or None
+        Source of the wiring.
+
+    Returns
+    -------
+    Network
+    """
+    rng = as_generator(random_state)
+    dt = check_positive("dt", dt)
+    neuron = LIF() if neuron is None else neuron
+    pops, n_e = _ei_populations(n_neurons, excitatory_fraction, neuron, inhibitory_neuron)
+    ids = {"E": np.arange(n_e), "I": np.arange(n_e, sum(p.size for p in pops))}
+    weights = per_pair("weights", {"E": 0.5, "I": -2.0} if weights is None else weights, check_real)
+    _check_weight_signs(weights)
+    if in_degree is not None:
+        if isinstance(in_degree, dict):
+            degrees = per_pair("in_degree", in_degree, lambda n, v: check_int(n, v, low=0))
+        else:
+            k = check_int("in_degree", in_degree, low=0)
+            k_e = int(round(k * n_e / max(1, sum(p.size for p in pops))))
+            degrees = {"EE": k_e, "IE": k - k_e, "EI": k_e, "II": k - k_e}
+    else:
+        probs = per_pair("connectivity", connectivity, check_probability)
+    pre_all, post_all, w_all = [], [], []
+    for pair in PAIR_TYPES:
+        src, tgt = ids[pair[0]], ids[pair[1]]
+        if in_degree is not None:
+            pre, post = fixed_indegree_block(rng, src, tgt, degrees[pair], allow_self)
+        else:
+            pre, post = bernoulli_block(rng, src, tgt, probs[pair], allow_self)
+        mags = draw_weights(rng, len(pre), weights[pair], weight_distribution, weight_cv)
+        pre_all.append(pre)
+        post_all.append(post)
+        w_all.append(np.sign(weights[pair]) * mags)
+    pre, post, w = (np.concatenate(a) for a in (pre_all, post_all, w_all))
+    delays = draw_delays(rng, len(pre), delay, dt)
+    return assemble(pops, dt, pre, post, w, delays)
+
+
+MAASS_C = {"EE": 0.3, "EI": 0.2, "IE": 0.4, "II": 0.1}
+
+
+def column_3d(
+    shape=(15, 3, 3),
+    *,
+    lam=2.0,
+    C=None,
+    excitatory_fraction=0.8,
+    weights=None,
+    weight_distribution="gamma",
+    weight_cv=0.7,
+    delay=None,
+    neuron=None,
+    inhibitory_neuron=None,
+    dt=1.0,
+    random_state=None,
+):
+    """A Maass-style cortical column: neurons on a 3-D grid, distance-dependent wiring.
+
+    Pair (a, b) connects with probability ``C[type] * exp(-(D(a, b) / lam)**2)``
+    where D is the Euclidean grid distance (Maass, Natschläger & Markram 2002).
+
+    Parameters
+    ----------
+    shape : tuple of 3 ints
+        Grid size; ``prod(shape)`` neurons.
+    lam : float
+        Length scale λ of the connection probability (grid units).
+    C : dict, optional
+        Scale per pair type, default ``{"EE": 0.3, "EI": 0.2, "IE": 0.4, "II": 0.1}``.
+    excitatory_fraction : float
+        Fraction of neurons that are excitatory, placed at random on the grid.
+    weights, weight_distribution, weight_cv, neuron, inhibitory_neuron, dt, random_state
+        As in :func:`random_reservoir`; default weights ``{"E": 1.0, "I": -4.0}`` mV.
+    delay : dict or float, optional
+        Delay (ms) per pair type; default 1.5 ms for EE, 0.8 ms otherwise.
+
+    Returns
+    -------
+    Network
+        Neurons ordered E first; ``positions`` of each neuron are not kept in
+        the network but returned by :func:`grid_positions` in the same order.
+    """
+    if len(shape) != 3:
+        raise ValueError(f"shape must have three entries, got {shape!r}")
+    shape = tuple(check_int(f"shape[{i}]", s, low=1) for i, s in enumerate(shape))
+    lam = check_positive("lam", lam)
+    rng = as_generator(random_state)
+    dt = check_positive("dt", dt)
+    neuron = LIF() if neuron is None else neuron
+    n = int(np.prod(shape))
+    pops, n_e = _ei_populations(n, excitatory_fraction, neuron, inhibitory_neuron)
+    positions = grid_positions(shape, rng)
+    ids = {"E": np.arange(n_e), "I": np.arange(n_e, n)}
+    C = per_pair("C", MAASS_C if C is None else C, check_probability)
+    weights = per_pair("weights", {"E": 1.0, "I": -4.0} if weights is None else weights, check_real)
+    _check_weight_signs(weights)
+    delay = per_pair("delay", {"EE": 1.5, "EI": 0.8, "IE": 0.8, "II": 0.8} if delay is None else delay,
+                     lambda k, v: check_real(k, v, low=0.0))
+    pre_all, post_all, w_all, d_all = [], [], [], []
+    for pair in PAIR_TYPES:
+        src, tgt = ids[pair[0]], ids[pair[1]]
+        for start in range(0, len(src), max(1, _DENSE_BLOCK // max(1, len(tgt)))):
+            s = src[start:start + max(1, _DENSE_BLOCK // max(1, len(tgt)))]
+            d2 = ((positions[s, None, :] - positions[None, tgt, :]) ** 2).sum(-1)
+            mask = rng.random(d2.shape) < C[pair] * np.exp(-d2 / lam**2)
+            mask &= s[:, None] != tgt[None, :]
+            r, c = np.nonzero(mask)
+            pre_all.append(s[r])
+            post_all.append(tgt[c])
+            w_all.append(np.sign(weights[pair]) * draw_weights(rng, len(r), weights[pair], weight_distribution, weight_cv))
+            d_all.append(draw_delays(rng, len(r), delay[pair], dt))
+    pre, post, w, d = (np.concatenate(a) for a in (pre_all, post_all, w_all, d_all))
+    return assemble(pops, dt, pre, post, w, d.astype(np.int16))
+
+
+def grid_positions(shape, random_state):
+    """Grid coordinates (n, 3) in a random order (E neurons take the first ones).
+
+    Given the generator state :func:`column_3d` started from, reproduces its
+    positions.
+    """
+    rng = as_generator(random_state)
+    grid = np.stack(np.meshgrid(*[np.arange(s) for s in shape], indexing="ij"), -1).reshape(-1, 3)
+    perm = rng.permutation(len(grid))
+    return grid[perm].astype(np.float64)
+
+
+INPUT_SIGNS = ("excitatory", "inhibitory", "mixed")
+
+
+def input_projection(
+    n_inputs,
+    n_neurons,
+    *,
+    connectivity=0.2,
+    weight=5.0,
+    sign="excitatory",
+    weight_distribution="constant",
+    weight_cv=0.0,
+    targets=None,
+    random_state=None,
+):
+    """Random synapses from ``n_inputs`` channels onto neurons.
+
+    Parameters
+    ----------
+    n_inputs, n_neurons : int
+        Channels and neurons.
+    connectivity : float
+        Probability that a channel projects to a given target neuron.
+    weight : float
+        Mean weight magnitude (mV).
+    sign : {"excitatory", "inhibitory", "mixed"}
+        Sign rule; ``"mixed"`` picks + or - with equal probability per synapse.
+    weight_distribution, weight_cv
+        As in :func:`random_reservoir`.
+    targets : array of int, optional
+        Neurons that may receive input (default all).
+    random_state : int, Generator or None
+
+    Returns
+    -------
+    indptr, indices, data : ndarray
+        CSR rows by channel, ready for :meth:`Network.with_inputs`.
+    """
+    n_inputs = check_int("n_inputs", n_inputs, low=1)
+    n_neurons = check_int("n_neurons", n_neurons, low=1)
+    p = check_probability("input connectivity", connectivity)
+    weight = check_real("input weight", weight, low=0.0)
+    check_choice("input sign", sign, INPUT_SIGNS)
+    rng = as_generator(random_state)
+    tgt = np.arange(n_neurons) if targets is None else np.asarray(targets, dtype=np.int64)
+    src = np.arange(n_inputs) - n_inputs - 1  # never equal to a neuron id
+    pre, post = bernoulli_block(rng, src, tgt, p, allow_self=True)
+    pre = pre + n_inputs + 1
+    w = draw_weights(rng, len(pre), weight, weight_distribution, weight_cv, name="input_weight")
+    if sign == "inhibitory":
+        w = -w
+    elif sign == "mixed":
+        w = np.where(rng.random(len(w)) < 0.5, w, -w)
+    order = np.lexsort((post, pre))
+    indptr = np.zeros(n_inputs + 1, np.int64)
+    np.cumsum(np.bincount(pre, minlength=n_inputs), out=indptr[1:])
+    return indptr, post[order].astype(np.int32), w[order].astype(np.float32)
+
+
+def connect_inputs(network, n_inputs, **kwargs):
+    """``network`` with a fresh :func:`input_projection` (same keyword arguments)."""
+    return network.with_inputs(*input_projection(n_inputs, network.n_neurons, **kwargs))

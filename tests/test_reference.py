@@ -1,0 +1,84 @@
+"""Spike-for-spike equality with the brute-force NumPy reference, and frozen noise."""
+
+import numba
+import numpy as np
+import pytest
+
+from reservoirspike import AdaptiveLIF, LIF, PoissonEncoder, connect_inputs, random_reservoir, simulate
+from reservoirspike._rng import derive_seed
+
+from reference import reference_simulate
+
+
+def _net(n=120, delay=(1.0, 5.0), neuron=None, sign="excitatory", seed=3, n_inputs=6):
+    net = random_reservoir(n, connectivity=0.15, weights={"E": 1.5, "I": -4.0}, delay=delay,
+                           weight_distribution="lognormal", weight_cv=0.5,
+                           neuron=neuron or LIF(), dt=0.5, random_state=seed)
+    return connect_inputs(net, n_inputs, connectivity=0.4, weight=9.0, sign=sign, random_state=seed + 1)
+
+
+def _assert_same_spikes(res, ref):
+    steps, ids = res.spike_steps(0)
+    assert len(steps) > 50, "the test network should be active"
+    np.testing.assert_array_equal(steps, ref[0])
+    np.testing.assert_array_equal(ids, ref[1])
+
+
+def test_poisson_input_with_delays_equals_reference():
+    net = _net()
+    rates = np.random.default_rng(0).uniform(100, 400, size=(8, 6))  # Hz, 8 frames
+    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
+    res = simulate(net, rates[None], encoder=enc, steps_per_frame=50, record=("spikes",), random_state=7)
+    ref = reference_simulate(net, rates * net.dt / 1000.0, derive_seed(7), "poisson", frame_steps=50)
+    _assert_same_spikes(res, ref)
+
+
+def test_current_input_adaptive_uniform_init_equals_reference():
+    net = _net(neuron=AdaptiveLIF(tau_adapt=80.0, delta_threshold=2.0, bias=5.0), sign="mixed", seed=11)
+    x = np.random.default_rng(1).normal(size=(30, 6))
+    res = simulate(net, x[None], encoder="current", steps_per_frame=10, record=("spikes",),
+                   v_init="uniform", random_state=5)
+    ref = reference_simulate(net, x, derive_seed(5), "current", frame_steps=10, v_init="uniform")
+    _assert_same_spikes(res, ref)
+
+
+def _batch():
+    rng = np.random.default_rng(2)
+    return [rng.normal(size=(int(n), 6)) for n in rng.integers(5, 25, size=9)]
+
+
+@pytest.mark.parametrize("encoder", ["current", "poisson", "delta", "latency"])
+def test_frozen_noise_row_purity_threads_and_order(encoder):
+    net = _net(sign="mixed", n_inputs=12 if encoder == "delta" else 6)
+    X = _batch()
+    kw = dict(encoder=encoder, steps_per_frame=8, record=("counts", "final", "spikes"), n_bins=3,
+              random_state=99)
+    full = simulate(net, X, n_jobs=2, **kw)
+    assert full.total_spikes.sum() > 0
+    one = simulate(net, X[4:5], n_jobs=1, **kw)
+    np.testing.assert_array_equal(full.counts[4], one.counts[0])
+    np.testing.assert_array_equal(full.final[4], one.final[0])
+    serial = simulate(net, X, n_jobs=1, **kw)
+    np.testing.assert_array_equal(full.counts, serial.counts)
+    rev = simulate(net, X[::-1], n_jobs=2, **kw)
+    np.testing.assert_array_equal(full.counts, rev.counts[::-1])
+    for i in range(len(X)):
+        for a, b in zip(full.spikes(i), rev.spikes(len(X) - 1 - i)):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_spike_buffer_overflow_is_rerun_not_truncated():
+    net = _net()
+    X = _batch()
+    big = simulate(net, X, encoder="current", steps_per_frame=8, record=("spikes",), max_spikes=100000)
+    small = simulate(net, X, encoder="current", steps_per_frame=8, record=("spikes",), max_spikes=3)
+    assert big.total_spikes.max() > 3
+    for i in range(len(X)):
+        np.testing.assert_array_equal(big.spikes(i)[1], small.spikes(i)[1])
+        assert len(small.spikes(i)[0]) == small.total_spikes[i]
+
+
+def test_thread_count_is_restored():
+    before = numba.get_num_threads()
+    simulate(_net(), _batch(), n_jobs=1, record=("counts",))
+    assert numba.get_num_threads() == before
