@@ -1,5 +1,6 @@
 """reservoirspike: batched spiking reservoirs (liquid state machines) with a scikit-learn face."""
 
+from .estimators import SpikingReservoir, SpikingReservoirClassifier, SpikingReservoirRegressor
 from .encoding import CurrentEncoder, DeltaEncoder, EventStream, LatencyEncoder, PoissonEncoder, SpikeEncoder
 from .network import Network, Population
 from .neurons import LIF, AdaptiveLIF
@@ -11,5 +12,6 @@ __version__ = "0.1.0"
 __all__ = [
     "AdaptiveLIF", "CurrentEncoder", "DeltaEncoder", "EventStream", "LIF", "LatencyEncoder", "Network",
     "PoissonEncoder", "Population", "SimulationResult", "SpikeEncoder", "column_3d", "connect_inputs",
-    "input_projection", "random_reservoir", "simulate", "__version__",
+    "input_projection", "random_reservoir", "simulate", "SpikingReservoir", "SpikingReservoirClassifier",
+    "SpikingReservoirRegressor", "__version__",
 ]

@@ -16,8 +16,9 @@ def check_sequences(X, *, single_series=False, name="X"):
     Parameters
     ----------
     X : array-like
-        A 3-D array (n, T, d); a list of (T_i, d) or (T_i,) arrays; or a 2-D
-        array (n, T) of univariate sequences.  With ``single_series=True`` a
+        A 3-D array (n, T, d); a list of (T_i, d) or (T_i,) NumPy arrays; or a
+        2-D array (n, T) of univariate sequences.  Nested Python lists of
+        numbers are read as an array.  With ``single_series=True`` a
         2-D array is one (T, d) series instead.
     single_series : bool
         How to read a 2-D array.
@@ -36,12 +37,13 @@ def check_sequences(X, *, single_series=False, name="X"):
     if isinstance(X, (list, tuple)):
         if len(X) == 0:
             raise ValueError(f"{name} is an empty list; expected at least one sequence")
-        try:
-            arr = np.asarray(X)
-        except ValueError:
-            arr = None  # ragged
-        if arr is not None and arr.dtype != object and arr.ndim in (2, 3) and not single_series:
-            return check_sequences(arr, name=name)
+        if not all(isinstance(x, np.ndarray) for x in X):  # nested lists of numbers: an array
+            try:
+                arr = np.asarray(X)
+            except ValueError:
+                arr = None  # ragged
+            if arr is not None and arr.dtype != object:
+                return check_sequences(arr, single_series=single_series, name=name)
         seqs = []
         for i, x in enumerate(X):
             x = np.asarray(x) if not sp.issparse(x) else x

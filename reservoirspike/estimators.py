@@ -44,22 +44,27 @@ _PARAMS_DOC = """
     neuron : {"lif", "adaptive"} or LIF, default="lif"
         Neuron model of every neuron; a :class:`~reservoirspike.LIF` or
         :class:`~reservoirspike.AdaptiveLIF` instance sets its parameters.
+    bias : float or (float, float), default=(4.0, 9.0)
+        Constant drive R·I (mV) per neuron, or a (low, high) range drawn
+        per neuron; below the 10 mV from rest to threshold no neuron fires
+        without input, but each is brought to a different distance from it.
     input_connectivity : float, default=0.5
         Probability that an input channel reaches a given neuron.
-    input_weight : float, default=4.0
-        Mean input weight magnitude (mV).
+    input_weight : float, default=10.0
+        Mean input weight magnitude (mV); magnitudes are uniform over
+        [0.13, 1.87] times it (coefficient of variation 0.5).
     input_sign : {"mixed", "excitatory", "inhibitory"}, default="mixed"
         Sign rule of the input weights.
     encoder : str or Encoder, default="current"
         ``"current"``, ``"poisson"``, ``"delta"``, ``"latency"`` or an
         :class:`~reservoirspike.encoding.Encoder` instance.
-    steps_per_frame : int, default=10
+    steps_per_frame : int, default=20
         Simulation steps each input row is held for.
     dt : float, default=1.0
         Time step (ms).
     snapshot : str or list of str, default="traces"
         State snapshot kinds: ``"counts"``, ``"traces"``, ``"rates"``, ``"final"``.
-    n_bins : int, default=4
+    n_bins : int, default=8
         Equal time bins per sequence for ``"counts"`` and ``"traces"``.
     tau_trace : float, default=20.0
         Time constant of the filtered spike traces (ms).
@@ -118,11 +123,13 @@ class _SpikingReservoirBase(BaseEstimator):
             net = random_reservoir(
                 self.n_neurons, excitatory_fraction=self.excitatory_fraction,
                 connectivity=self.connectivity, weights={"E": self.weight_exc, "I": self.weight_inh},
-                delay=self.delay, neuron=_neuron_model(self.neuron), dt=self.dt, random_state=rng,
+                delay=self.delay, neuron=_neuron_model(self.neuron), bias=self.bias, dt=self.dt,
+                random_state=rng,
             )
         if net.n_inputs == 0:
             net = connect_inputs(net, n_channels, connectivity=self.input_connectivity,
-                                 weight=self.input_weight, sign=self.input_sign, random_state=rng)
+                                 weight=self.input_weight, sign=self.input_sign, weight_distribution="uniform",
+                                 weight_cv=0.5, random_state=rng)
         elif net.n_inputs != n_channels:
             raise ValueError(f"network has {net.n_inputs} input channels but the encoded input has {n_channels}")
         return net
@@ -215,9 +222,10 @@ class SpikingReservoir(TransformerMixin, _SpikingReservoirBase):
     """
 
     def __init__(self, n_neurons=500, *, excitatory_fraction=0.8, connectivity=0.1, weight_exc=1.0,
-                 weight_inh=-4.0, delay=(1.0, 3.0), neuron="lif", input_connectivity=0.5, input_weight=4.0,
-                 input_sign="mixed", encoder="current", steps_per_frame=10, dt=1.0, snapshot="traces",
-                 n_bins=4, tau_trace=20.0, network=None, random_state=None, n_jobs=None, backend="cpu",
+                 weight_inh=-4.0, delay=(1.0, 3.0), neuron="lif", bias=(4.0, 9.0), input_connectivity=0.5,
+                 input_weight=10.0,
+                 input_sign="mixed", encoder="current", steps_per_frame=20, dt=1.0, snapshot="traces",
+                 n_bins=8, tau_trace=20.0, network=None, random_state=None, n_jobs=None, backend="cpu",
                  verbose=0):
         self.n_neurons = n_neurons
         self.excitatory_fraction = excitatory_fraction
@@ -226,6 +234,7 @@ class SpikingReservoir(TransformerMixin, _SpikingReservoirBase):
         self.weight_inh = weight_inh
         self.delay = delay
         self.neuron = neuron
+        self.bias = bias
         self.input_connectivity = input_connectivity
         self.input_weight = input_weight
         self.input_sign = input_sign
@@ -285,6 +294,11 @@ class SpikingReservoir(TransformerMixin, _SpikingReservoirBase):
         return np.asarray(names, dtype=object)
 
 
+def _require_y(estimator, y):
+    if y is None:
+        raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target y is None")
+
+
 def _default_classifier_readout():
     return make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-2, 4, 13)))
 
@@ -316,9 +330,10 @@ class SpikingReservoirClassifier(ClassifierMixin, _SpikingReservoirBase):
     """
 
     def __init__(self, n_neurons=500, *, excitatory_fraction=0.8, connectivity=0.1, weight_exc=1.0,
-                 weight_inh=-4.0, delay=(1.0, 3.0), neuron="lif", input_connectivity=0.5, input_weight=4.0,
-                 input_sign="mixed", encoder="current", steps_per_frame=10, dt=1.0, snapshot="traces",
-                 n_bins=4, tau_trace=20.0, network=None, readout=None, random_state=None, n_jobs=None,
+                 weight_inh=-4.0, delay=(1.0, 3.0), neuron="lif", bias=(4.0, 9.0), input_connectivity=0.5,
+                 input_weight=10.0,
+                 input_sign="mixed", encoder="current", steps_per_frame=20, dt=1.0, snapshot="traces",
+                 n_bins=8, tau_trace=20.0, network=None, readout=None, random_state=None, n_jobs=None,
                  backend="cpu", verbose=0):
         self.n_neurons = n_neurons
         self.excitatory_fraction = excitatory_fraction
@@ -327,6 +342,7 @@ class SpikingReservoirClassifier(ClassifierMixin, _SpikingReservoirBase):
         self.weight_inh = weight_inh
         self.delay = delay
         self.neuron = neuron
+        self.bias = bias
         self.input_connectivity = input_connectivity
         self.input_weight = input_weight
         self.input_sign = input_sign
@@ -355,6 +371,7 @@ class SpikingReservoirClassifier(ClassifierMixin, _SpikingReservoirBase):
         -------
         self
         """
+        _require_y(self, y)
         seqs, _ = self._fit_reservoir(X)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -366,24 +383,27 @@ class SpikingReservoirClassifier(ClassifierMixin, _SpikingReservoirBase):
         self.classes_ = self.readout_.classes_
         return self
 
-    def transform(self, X):
-        """Reservoir snapshots of X, as fed to the readout."""
+    def reservoir_states(self, X):
+        """Reservoir snapshots of X (n_sequences, n_features), as fed to the readout."""
         seqs, _ = self._validate_input(X)
         return self._snapshot(seqs)
 
     def predict(self, X):
         """Predicted class of every sequence."""
-        return self.readout_.predict(self.transform(X))
+        states = self.reservoir_states(X)
+        return self.readout_.predict(states)
 
     @available_if(_readout_has("predict_proba"))
     def predict_proba(self, X):
         """Class probabilities from the readout (when it has ``predict_proba``)."""
-        return self.readout_.predict_proba(self.transform(X))
+        states = self.reservoir_states(X)
+        return self.readout_.predict_proba(states)
 
     @available_if(_readout_has("decision_function"))
     def decision_function(self, X):
         """Decision values from the readout (when it has ``decision_function``)."""
-        return self.readout_.decision_function(self.transform(X))
+        states = self.reservoir_states(X)
+        return self.readout_.decision_function(states)
 
 
 def _as_target_list(y, seqs, form):
@@ -431,7 +451,7 @@ class SpikingReservoirRegressor(RegressorMixin, _SpikingReservoirBase):
     washout : int, default=0
         Leading time steps of every series left out of the readout's training.
     readout : regressor, optional
-        Any scikit-learn regressor; default ``StandardScaler`` + ``RidgeCV``.
+        Any scikit-learn regressor; default ``RidgeCV`` on the unscaled states.
 
     Attributes
     ----------
@@ -443,9 +463,10 @@ class SpikingReservoirRegressor(RegressorMixin, _SpikingReservoirBase):
     _single_series = True
 
     def __init__(self, n_neurons=500, *, excitatory_fraction=0.8, connectivity=0.1, weight_exc=1.0,
-                 weight_inh=-4.0, delay=(1.0, 3.0), neuron="lif", input_connectivity=0.5, input_weight=4.0,
-                 input_sign="mixed", encoder="current", steps_per_frame=10, dt=1.0, snapshot="traces",
-                 n_bins=4, tau_trace=20.0, network=None, washout=0, readout=None, random_state=None,
+                 weight_inh=-4.0, delay=(1.0, 3.0), neuron="lif", bias=(4.0, 9.0), input_connectivity=0.5,
+                 input_weight=10.0,
+                 input_sign="mixed", encoder="current", steps_per_frame=20, dt=1.0, snapshot="traces",
+                 n_bins=8, tau_trace=20.0, network=None, washout=0, readout=None, random_state=None,
                  n_jobs=None, backend="cpu", verbose=0):
         self.n_neurons = n_neurons
         self.excitatory_fraction = excitatory_fraction
@@ -454,6 +475,7 @@ class SpikingReservoirRegressor(RegressorMixin, _SpikingReservoirBase):
         self.weight_inh = weight_inh
         self.delay = delay
         self.neuron = neuron
+        self.bias = bias
         self.input_connectivity = input_connectivity
         self.input_weight = input_weight
         self.input_sign = input_sign
@@ -483,6 +505,7 @@ class SpikingReservoirRegressor(RegressorMixin, _SpikingReservoirBase):
         -------
         self
         """
+        _require_y(self, y)
         seqs, form = self._fit_reservoir(X)
         washout = check_int("washout", self.washout, low=0)
         ys, flat = _as_target_list(y, seqs, form)
@@ -491,8 +514,10 @@ class SpikingReservoirRegressor(RegressorMixin, _SpikingReservoirBase):
         states = self._frame_states(seqs)
         S = np.vstack([s[washout:] for s in states])
         Y = np.vstack([t[washout:] for t in ys])
+        # States share one scale (filtered spike counts), so the default ridge works on them
+        # unscaled: per-feature standardisation would blow up neurons that barely fired in training.
         self.readout_ = clone(self.readout if self.readout is not None
-                              else make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 4, 15))))
+                              else RidgeCV(alphas=np.logspace(-4, 3, 15)))
         self.readout_.fit(S, Y.ravel() if flat else Y)
         self._flat_target = flat
         return self
@@ -509,7 +534,7 @@ class SpikingReservoirRegressor(RegressorMixin, _SpikingReservoirBase):
             return parts
         return np.stack(parts)
 
-    def transform(self, X):
+    def reservoir_states(self, X):
         """Per-step reservoir states, stacked over all series (n_steps_total, n_neurons)."""
         seqs, _ = self._validate_input(X)
         return np.vstack(self._frame_states(seqs))

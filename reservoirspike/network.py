@@ -74,6 +74,9 @@ class Network:
         Number of input channels (0 for none).
     input_indptr, input_indices, input_data : ndarray
         Input projection as CSR rows by channel (weights in mV, any sign).
+    bias : ndarray (n_neurons,), optional
+        Per-neuron constant drive R·I (mV) added to each model's ``bias``;
+        heterogeneous background drive makes neurons respond differently.
     """
 
     populations: tuple
@@ -86,6 +89,7 @@ class Network:
     input_indptr: np.ndarray = None
     input_indices: np.ndarray = None
     input_data: np.ndarray = None
+    bias: np.ndarray = None
 
     def __post_init__(self):
         pops = tuple(self.populations)
@@ -115,6 +119,10 @@ class Network:
         set_("input_indices", np.ascontiguousarray(self.input_indices, dtype=np.int32))
         set_("input_data", np.ascontiguousarray(self.input_data, dtype=np.float32))
         _check_csr("input_", self.n_inputs, n, self.input_indptr, self.input_indices, self.input_data)
+        bias = np.zeros(n) if self.bias is None else np.asarray(self.bias, dtype=np.float64)
+        if bias.shape != (n,) or not np.all(np.isfinite(bias)):
+            raise ValueError(f"bias must be a finite array of shape ({n},), got shape {bias.shape}")
+        set_("bias", np.ascontiguousarray(bias))
         self._check_dale()
 
     def _check_dale(self):
@@ -189,6 +197,7 @@ class Network:
             out[key] = np.concatenate(
                 [np.full(p.size, t[key], dtype=dtype) for p, t in zip(self.populations, tables)]
             )
+        out["bias"] = out["bias"] + self.bias
         return out
 
     def with_inputs(self, indptr, indices, data):

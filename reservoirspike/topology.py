@@ -192,6 +192,7 @@ def random_reservoir(
     allow_self=False,
     neuron=None,
     inhibitory_neuron=None,
+    bias=0.0,
     dt=1.0,
     random_state=None,
 ):
@@ -226,6 +227,9 @@ def random_reservoir(
     neuron, inhibitory_neuron : LIF, optional
         Neuron models of the E and I populations (default ``LIF()``; the I
         population uses ``neuron`` when ``inhibitory_neuron`` is None).
+    bias : float or (float, float)
+        Extra constant drive R·I per neuron (mV), or a (low, high) range
+        drawn uniformly per neuron for heterogeneous excitability.
     dt : float
         Simulation time step (ms).
     random_state : int, Generator or None
@@ -264,7 +268,17 @@ def random_reservoir(
         w_all.append(np.sign(weights[pair]) * mags)
     pre, post, w = (np.concatenate(a) for a in (pre_all, post_all, w_all))
     delays = draw_delays(rng, len(pre), delay, dt)
-    return assemble(pops, dt, pre, post, w, delays)
+    return assemble(pops, dt, pre, post, w, delays, bias=draw_bias(rng, sum(p.size for p in pops), bias))
+
+
+def draw_bias(rng, n, bias):
+    """Per-neuron drive (mV): a constant, or uniform over a (low, high) range."""
+    if isinstance(bias, numbers.Real):
+        return np.full(n, check_real("bias", bias))
+    lo, hi = bias
+    lo = check_real("bias (low)", lo)
+    hi = check_real("bias (high)", hi, low=lo)
+    return rng.uniform(lo, hi, n)
 
 
 MAASS_C = {"EE": 0.3, "EI": 0.2, "IE": 0.4, "II": 0.1}
