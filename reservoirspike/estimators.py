@@ -263,8 +263,13 @@ class SpikingReservoir(TransformerMixin, _SpikingReservoirBase):
         -------
         self
         """
-        self._fit_reservoir(X)
+        seqs, _ = self._fit_reservoir(X)
         kinds = check_snapshot(self.snapshot)
+        if isinstance(seqs[0], np.ndarray) and {"counts", "traces"} & set(kinds):
+            shortest = min(len(s) for s in seqs) * self._frame_steps
+            if shortest < self.n_bins:
+                raise ValueError(f"n_bins={self.n_bins} is more than the {shortest} steps of the shortest "
+                                 "sequence; use fewer bins or more steps_per_frame")
         self._n_features_out = n_snapshot_features(kinds, self.network_.n_neurons, self.n_bins)
         return self
 

@@ -1,0 +1,139 @@
+"""Command line: ``python -m reservoirspike info | demo | bench``."""
+
+import argparse
+import platform
+import sys
+import time
+
+import numpy as np
+
+
+def cmd_info(args):
+    """Print versions, threading and CUDA availability."""
+    import numba
+    import scipy
+    import sklearn
+
+    from . import __version__
+
+    print(f"reservoirspike {__version__}")
+    print(f"python {platform.python_version()} on {platform.platform()}")
+    print(f"numpy {np.__version__}, scipy {scipy.__version__}, numba {numba.__version__}, "
+          f"scikit-learn {sklearn.__version__}")
+    print(f"numba threads: {numba.config.NUMBA_NUM_THREADS} (threading layer: {numba.config.THREADING_LAYER})")
+    try:
+        from numba import cuda
+
+        if cuda.is_available():
+            print("CUDA: available; devices: " + ", ".join(d.name.decode() if isinstance(d.name, bytes) else str(d.name)
+                                                    for d in cuda.gpus))
+        else:
+            print("CUDA: not available (no driver or no device); the cpu backend is used")
+    except Exception as exc:  # numba-cuda missing or broken
+        print(f"CUDA: not available ({type(exc).__name__}: {exc})")
+    return 0
+
+
+def cmd_demo(args):
+    """Sequential digits: a spiking reservoir classifier beside logistic regression."""
+    from sklearn.linear_model import LogisticRegression
+
+    from .datasets import load_sequential_digits
+    from .estimators import SpikingReservoirClassifier
+
+    data = load_sequential_digits()
+    X, y = data.data, data.target
+    mean, std = X[data.train].mean(), X[data.train].std()
+    Xs = (X - mean) / std
+    Xtr, Xte, ytr, yte = Xs[data.train], Xs[data.test], y[data.train], y[data.test]
+    print(f"sequential digits: {len(Xtr)} train / {len(Xte)} test sequences of 8 steps x 8 pixels")
+
+    clf = SpikingReservoirClassifier(n_neurons=args.n_neurons, random_state=args.seed, n_jobs=args.n_jobs)
+    t0 = time.perf_counter()
+    clf.fit(Xtr[:2], ytr[:2] * 0 + np.arange(2))  # first call: JIT compilation or loading the on-disk cache
+    compile_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    clf.fit(Xtr, ytr)
+    fit_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    acc = clf.score(Xte, yte)
+    predict_s = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    logreg = LogisticRegression(max_iter=5000).fit(X[data.train].reshape(len(Xtr), -1), ytr)
+    base = logreg.score(X[data.test].reshape(len(Xte), -1), yte)
+    base_s = time.perf_counter() - t0
+
+    from .simulate import simulate
+
+    res = simulate(clf.network_, Xte, steps_per_frame=clf.steps_per_frame, record=("counts",),
+                   random_state=clf.seed_, n_jobs=args.n_jobs)
+    per_neuron = res.counts.sum(axis=(0, 1)) / (res.lengths.sum() * res.dt / 1000.0)
+    print()
+    print(f"{'model':<42}{'test accuracy':>14}{'time (s)':>10}")
+    print(f"{'spiking reservoir (' + str(args.n_neurons) + ' LIF) + ridge readout':<42}{acc:>14.4f}"
+          f"{fit_s + predict_s:>10.2f}")
+    print(f"{'logistic regression on raw pixels':<42}{base:>14.4f}{base_s:>10.2f}")
+    print()
+    print(f"firing: mean rate {res.mean_rate:.1f} Hz, median neuron {np.median(per_neuron):.1f} Hz, "
+          f"silent neurons {np.mean(per_neuron == 0) * 100:.1f} %, max {per_neuron.max():.1f} Hz")
+    seq_s = (len(Xtr) + len(Xte)) / (fit_s + predict_s)
+    print(f"timing: JIT compile/cache load {compile_s:.2f} s (first call), fit {fit_s:.2f} s, "
+          f"predict {predict_s:.2f} s, {seq_s:.0f} sequences/s (incl. readout)")
+    verdict = "matches or beats" if acc >= base else "falls short of"
+    print(f"the reservoir {verdict} the logistic baseline ({acc - base:+.4f})")
+    return 0
+
+
+def cmd_bench(args):
+    """Quick run of the batch reservoir workload of DESIGN.md."""
+    from .encoding import PoissonEncoder
+    from .simulate import simulate
+    from .topology import connect_inputs, random_reservoir
+
+    net = random_reservoir(1000, connectivity=0.1, weights={"E": 0.5, "I": -2.0}, dt=1.0, random_state=0)
+    net = connect_inputs(net, 100, connectivity=0.2, weight=5.0, random_state=1)
+    enc = PoissonEncoder(max_rate=1000.0, gain=1e-3, transform="linear")
+    X = np.full((args.sequences, 1, 100), 20.0)
+    t0 = time.perf_counter()
+    simulate(net, X[:2], encoder=enc, steps_per_frame=1000, record=("counts",), n_bins=10)
+    compile_s = time.perf_counter() - t0
+    times = []
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        res = simulate(net, X, encoder=enc, steps_per_frame=1000, record=("counts",), n_bins=10,
+                       n_jobs=args.n_jobs)
+        times.append(time.perf_counter() - t0)
+    run = float(np.median(times))
+    events = res.total_spikes.sum() / res.n_sequences * net.n_synapses / net.n_neurons * res.n_sequences
+    print(f"batch reservoir: {args.sequences} sequences x 1000 steps, N=1000, 100 Poisson inputs at 20 Hz")
+    print(f"mean rate {res.mean_rate:.2f} Hz; compile/cache load {compile_s:.2f} s; median run {run:.3f} s")
+    print(f"{args.sequences / run:.1f} sequences/s, {events / run:.3g} recurrent synaptic events/s")
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="reservoirspike", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("info", help="versions, threads and CUDA availability")
+    p.set_defaults(func=cmd_info)
+    p = sub.add_parser("demo", help="spiking reservoir on sequential digits vs logistic regression")
+    p.add_argument("--n-neurons", type=int, default=1000, help="reservoir size (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="random_state of the reservoir (default 0)")
+    p.add_argument("--n-jobs", type=int, default=None, help="threads (default: all)")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("bench", help="quick batch-reservoir benchmark")
+    p.add_argument("--sequences", type=int, default=200, help="sequences in the batch (default 200)")
+    p.add_argument("--repeats", type=int, default=3, help="timed repeats (median reported)")
+    p.add_argument("--n-jobs", type=int, default=None, help="threads (default: all)")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

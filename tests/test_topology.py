@@ -1,0 +1,112 @@
+"""Network builders: statistics of the wiring, Dale's law, delays, inputs."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from reservoirspike import LIF, column_3d, connect_inputs, input_projection, random_reservoir
+from reservoirspike.topology import grid_positions, as_generator
+
+
+def _block_density(net, a, b):
+    W = net.weights
+    s = net.population_slices()
+    block = W[s[a]][:, s[b]]
+    n_pairs = block.shape[0] * block.shape[1] - (block.shape[0] if a == b else 0)
+    return block.nnz / n_pairs
+
+
+def test_random_reservoir_pair_probabilities_dale_and_no_self():
+    p = {"EE": 0.1, "EI": 0.3, "IE": 0.05, "II": 0.2}
+    net = random_reservoir(1000, connectivity=p, weights={"EE": 0.5, "EI": 1.0, "I": -2.0}, random_state=0)
+    assert net.n_neurons == 1000 and net.population_slices()["E"] == slice(0, 800)
+    for pair, prob in p.items():
+        dens = _block_density(net, pair[0], pair[1])
+        assert abs(dens - prob) < 4 * np.sqrt(prob * (1 - prob) / 40000) + 0.005, (pair, dens)
+    W = net.weights
+    assert isinstance(W, sp.csr_matrix) and W.diagonal().sum() == 0
+    exc = net.excitatory
+    pre = np.repeat(np.arange(1000), np.diff(net.indptr))
+    assert np.all(net.data[exc[pre]] > 0) and np.all(net.data[~exc[pre]] < 0)
+    ee = W[:800][:, :800]
+    assert np.allclose(ee.data, 0.5) and np.allclose(W[:800][:, 800:].data, 1.0)
+    assert net.indices.dtype == np.int32 and net.data.dtype == np.float32
+
+
+def test_fixed_in_degree_and_weight_distributions():
+    net = random_reservoir(500, in_degree=50, weights={"E": 1.0, "I": -3.0}, weight_distribution="lognormal",
+                           weight_cv=0.5, random_state=1)
+    W = net.weights.tocsc()
+    indeg = np.diff(W.indptr)
+    assert np.all(indeg == 50)
+    e_in = np.asarray((W[:400] != 0).sum(axis=0)).ravel()
+    assert np.all(e_in == 40)
+    w = net.weights[:400].data
+    assert abs(w.mean() - 1.0) < 0.05 and abs(w.std() / w.mean() - 0.5) < 0.05
+
+
+def test_delays_in_range_and_self_connections_on_request():
+    net = random_reservoir(300, connectivity=0.2, delay=(1.0, 4.0), dt=0.5, allow_self=True, random_state=2)
+    assert net.delays.min() == 2 and net.delays.max() == 8
+    assert set(np.unique(net.delays)) == set(range(2, 9))
+    np.testing.assert_allclose(net.delays_ms.max(), 4.0)
+    assert net.weights.diagonal().any()
+
+
+def test_full_connectivity_uses_every_pair():
+    net = random_reservoir(50, connectivity=1.0, random_state=0)
+    assert net.n_synapses == 50 * 49
+
+
+def test_column_3d_distance_dependence():
+    shape, lam = (10, 6, 6), 2.0
+    net = column_3d(shape, lam=lam, random_state=5)
+    pos = grid_positions(shape, as_generator(5))
+    W = net.weights.tocoo()
+    d = np.linalg.norm(pos[W.row] - pos[W.col], axis=1)
+    assert np.mean(d > 3 * lam) < 0.01  # exp(-9): practically never
+    ee = net.weights[:288][:, :288].toarray().astype(bool)
+    dist = np.linalg.norm(pos[:288, None] - pos[None, :288], axis=-1)
+    for D in (1.0, 2.0, 3.0):
+        observed = ee[np.isclose(dist, D)].mean()
+        assert abs(observed - 0.3 * np.exp(-(D / lam) ** 2)) < 0.04, (D, observed)
+
+
+def test_input_projection_sign_rules_and_targets():
+    ip, ix, w = input_projection(20, 400, connectivity=0.25, weight=3.0, sign="mixed", random_state=0)
+    assert ip.shape == (21,) and abs(len(ix) / (20 * 400) - 0.25) < 0.02
+    assert np.all(np.abs(w) == 3.0) and 0.4 < (w > 0).mean() < 0.6
+    _, _, w_inh = input_projection(5, 100, weight=2.0, sign="inhibitory", random_state=0)
+    assert np.all(w_inh <= 0)
+    _, ix_t, _ = input_projection(5, 100, connectivity=1.0, targets=np.arange(10), random_state=0)
+    assert set(ix_t) == set(range(10))
+    net = connect_inputs(random_reservoir(100, random_state=0), 5, random_state=0)
+    assert net.input_weights.shape == (5, 100) and net.n_inputs == 5
+
+
+def test_network_is_picklable_and_bias_is_per_neuron():
+    import pickle
+
+    net = random_reservoir(100, bias=(1.0, 3.0), neuron=LIF(bias=2.0), random_state=0)
+    clone = pickle.loads(pickle.dumps(net))
+    np.testing.assert_array_equal(clone.data, net.data)
+    b = net.neuron_table()["bias"]
+    assert 3.0 <= b.min() and b.max() <= 5.0 and b.std() > 0.3
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(n_neurons=0), "n_neurons"),
+    (dict(connectivity=1.5), "connectivity"),
+    (dict(connectivity={"EE": 0.1}), "EI"),
+    (dict(excitatory_fraction=-0.1), "excitatory_fraction"),
+    (dict(weights={"E": -1.0, "I": -1.0}), "Dale"),
+    (dict(delay=(3.0, 1.0)), "delay"),
+    (dict(dt=0.0), "dt"),
+    (dict(weight_distribution="cauchy"), "weight_distribution"),
+    (dict(in_degree=5000), "in_degree"),
+])
+def test_builder_errors_name_the_parameter(kwargs, match):
+    args = dict(n_neurons=100, random_state=0)
+    args.update(kwargs)
+    with pytest.raises((ValueError, TypeError), match=match):
+        random_reservoir(**args)
