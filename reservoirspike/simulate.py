@@ -179,6 +179,7 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
                      (cpu.P_EE, "p_ee"), (cpu.P_II, "p_ii"), (cpu.P_AA, "p_aa"), (cpu.DTHETA, "dtheta")):
         params[row] = table[key]
     inT = _input_by_target(network)
+    pop_bounds = np.cumsum([0] + [p.size for p in network.populations]).astype(np.int64)
     threads = resolve_threads(n_jobs)
 
     def call(seq_ids, flags_now, s_step, s_id):
@@ -189,7 +190,7 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
                 kin.dense, kin.ev_ptr, kin.ev_channel,
                 network.input_indptr, network.input_indices, network.input_data, *inT,
                 network.indptr, network.indices, network.data, network.delays, network.max_delay,
-                params, table["ref_steps"], 1 if v_init == "uniform" else 0,
+                pop_bounds, params, table["ref_steps"], 1 if v_init == "uniform" else 0,
                 n_bins, float(np.exp(-network.dt / tau_trace)), flags_now,
                 counts, traces, final, steps, s_step, s_id, total_spikes, state_ids, state,
             )
