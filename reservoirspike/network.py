@@ -185,20 +185,33 @@ class Network:
 
     # --- derived per-neuron arrays ----------------------------------------
     def neuron_table(self):
-        """Per-neuron float64 arrays of exact propagators and potentials.
+        """Per-neuron arrays of the exact propagators and potentials.
 
-        Keys as in :func:`reservoirspike.neurons.propagators`; ``ref_steps``
-        is an int32 array.
+        Keys as in :func:`reservoirspike.neurons.propagators` (float64, or
+        int32 for ``ref_steps``; ``drive_offset`` is (n, 3) and
+        ``drive_gain`` (n, 3, 3)); ``bias`` includes this network's
+        per-neuron ``bias``.
         """
         tables = [propagators(p.model, self.dt) for p in self.populations]
         out = {}
         for key in tables[0]:
             dtype = np.int32 if key == "ref_steps" else np.float64
             out[key] = np.concatenate(
-                [np.full(p.size, t[key], dtype=dtype) for p, t in zip(self.populations, tables)]
+                [np.broadcast_to(np.asarray(t[key], dtype=dtype), (p.size,) + np.shape(t[key]))
+                 for p, t in zip(self.populations, tables)]
             )
         out["bias"] = out["bias"] + self.bias
         return out
+
+    def population_tables(self):
+        """Kernel tables: (bounds (P+1,), parameters (P, columns), drive (P, 3, 4))."""
+        from .backends.cpu import POP_COLUMNS
+
+        bounds = np.cumsum([0] + [p.size for p in self.populations]).astype(np.int64)
+        tables = [propagators(p.model, self.dt) for p in self.populations]
+        params = np.array([[float(t[c]) for c in POP_COLUMNS] for t in tables])
+        drive = np.array([np.column_stack([t["drive_offset"], t["drive_gain"]]) for t in tables])
+        return bounds, params, drive
 
     def with_inputs(self, indptr, indices, data):
         """A copy of this network with a new input projection (CSR by channel)."""

@@ -173,13 +173,8 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
     spike_id = np.zeros((n, cap), np.int32)
     total_spikes = np.zeros(n, np.int64)
     table = network.neuron_table()
-    params = np.empty((cpu.N_PARAMS, N))
-    for row, key in ((cpu.V_REST, "v_rest"), (cpu.V_RESET, "v_reset"), (cpu.V_TH, "v_threshold"),
-                     (cpu.BIAS, "bias"), (cpu.P_MM, "p_mm"), (cpu.P_ME, "p_me"), (cpu.P_MI, "p_mi"),
-                     (cpu.P_EE, "p_ee"), (cpu.P_II, "p_ii"), (cpu.P_AA, "p_aa"), (cpu.DTHETA, "dtheta")):
-        params[row] = table[key]
+    pop_bounds, pop_params, pop_drive = network.population_tables()
     inT = _input_by_target(network)
-    pop_bounds = np.cumsum([0] + [p.size for p in network.populations]).astype(np.int64)
     threads = resolve_threads(n_jobs)
 
     def call(seq_ids, flags_now, s_step, s_id):
@@ -190,7 +185,7 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
                 kin.dense, kin.ev_ptr, kin.ev_channel,
                 network.input_indptr, network.input_indices, network.input_data, *inT,
                 network.indptr, network.indices, network.data, network.delays, network.max_delay,
-                pop_bounds, params, table["ref_steps"], 1 if v_init == "uniform" else 0,
+                pop_bounds, pop_params, pop_drive, table["v_rest"], table["bias"], 1 if v_init == "uniform" else 0,
                 n_bins, float(np.exp(-network.dt / tau_trace)), flags_now,
                 counts, traces, final, steps, s_step, s_id, total_spikes, state_ids, state,
             )

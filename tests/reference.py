@@ -1,15 +1,26 @@
 """A brute-force NumPy simulator written independently of the kernels.
 
 It follows the documented semantics step by step with whole-population
-NumPy operations: input spikes of step t and recurrent spikes due at t are
-added (as 2**-32 mV fixed point) to the currents, V is integrated exactly
-(held at reset while refractory), currents and adaptation decay, neurons at
-or above threshold spike, reset, and schedule their spikes ``delay`` steps on.
+NumPy operations: the background drive's exact increment is added to
+(V, I_e, y_e); input spikes of step t and recurrent spikes due at t are
+added (as 2**-32 mV fixed point) to the synaptic entry variables y; V is
+integrated exactly (held at reset while refractory), currents and
+adaptation decay, neurons at or above threshold spike, reset, and schedule
+their spikes ``delay`` steps on.
 """
 
 import numpy as np
 
-from reservoirspike._rng import STREAM_INIT, STREAM_INPUT, uniform_numpy
+from reservoirspike._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, uniform_numpy
+
+
+def normals(seed, t, n):
+    """Three N(0,1) per neuron by Box-Muller from the keyed uniforms (n, 3)."""
+    u = uniform_numpy(seed, STREAM_NOISE, t, np.arange(4 * n)).reshape(n, 4)
+    r1 = np.sqrt(-2.0 * np.log(1.0 - u[:, 0]))
+    r2 = np.sqrt(-2.0 * np.log(1.0 - u[:, 2]))
+    return np.column_stack([r1 * np.cos(2 * np.pi * u[:, 1]), r1 * np.sin(2 * np.pi * u[:, 1]),
+                            r2 * np.cos(2 * np.pi * u[:, 3])])
 
 
 def fixed(w):
@@ -28,7 +39,7 @@ def reference_simulate(net, x, seed, mode, frame_steps=1, v_init="rest"):
     D = int(delay.max()) if len(delay) else 0
     ring_e = np.zeros((D + 1, N), np.int64)
     ring_i = np.zeros((D + 1, N), np.int64)
-    ie, ii, theta = np.zeros(N), np.zeros(N), np.zeros(N)
+    ie, ii, ye, yi, theta = np.zeros(N), np.zeros(N), np.zeros(N), np.zeros(N), np.zeros(N)
     refr = np.zeros(N, np.int64)
     v = tab["v_rest"].copy()
     if v_init == "uniform":
@@ -38,6 +49,15 @@ def reference_simulate(net, x, seed, mode, frame_steps=1, v_init="rest"):
     for t in range(len(x) * frame_steps):
         frame = t // frame_steps
         slot = t % (D + 1)
+        on = tab["has_drive"] != 0
+        if on.any():
+            xi = normals(seed, t, N)
+            G = tab["drive_gain"]
+            g = (tab["drive_offset"] + G[:, :, 0] * xi[:, 0:1]) + G[:, :, 1] * xi[:, 1:2]
+            g = g + G[:, :, 2] * xi[:, 2:3]
+            v = np.where(on, v + g[:, 0], v)
+            ie = np.where(on, ie + g[:, 1], ie)
+            ye = np.where(on, ye + g[:, 2], ye)
         drive = tab["bias"].copy()
         if mode == "current":
             for c in range(Win.shape[0]):  # channel order, as documented
@@ -48,16 +68,17 @@ def reference_simulate(net, x, seed, mode, frame_steps=1, v_init="rest"):
                 for j in np.flatnonzero(Win[c]):
                     fw = fixed(np.float32(Win[c, j]))
                     (ring_e if fw >= 0 else ring_i)[slot, j] += fw
-        ie = ie + ring_e[slot] * 2.0**-32
-        ii = ii + ring_i[slot] * 2.0**-32
+        ye = ye + ring_e[slot] * 2.0**-32
+        yi = yi + ring_i[slot] * 2.0**-32
         ring_e[slot] = 0
         ring_i[slot] = 0
         v_inf = tab["v_rest"] + drive
-        v_new = v_inf + (v - v_inf) * tab["p_mm"] + ie * tab["p_me"] + ii * tab["p_mi"]
+        v_new = (v_inf + (v - v_inf) * tab["p_mm"] + ie * tab["p_me"] + ye * tab["p_mye"]
+                 + ii * tab["p_mi"] + yi * tab["p_myi"])
         held = refr > 0
         v = np.where(held, tab["v_reset"], v_new)
-        ie = ie * tab["p_ee"]
-        ii = ii * tab["p_ii"]
+        ie, ye = ie * tab["p_ee"] + ye * tab["p_eye"], ye * tab["p_yye"]
+        ii, yi = ii * tab["p_ii"] + yi * tab["p_iyi"], yi * tab["p_yyi"]
         theta = theta * tab["p_aa"]
         f = v >= tab["v_threshold"] + theta
         v = np.where(f, tab["v_reset"], v)

@@ -96,3 +96,43 @@ def test_neuron_parameter_validation():
         LIF(tau_e="5")
     with pytest.raises(ValueError, match="dt must be smaller"):
         single_neuron_network(LIF(tau_e=0.5), dt=1.0)
+
+
+def test_alpha_synapse_psc_and_psp_closed_form():
+    dt, delay, w = 0.05, 20, 3.0
+    model = LIF(tau_m=10.0, tau_e=0.8, synapse="alpha", v_rest=-70.0, v_reset=-70.0, v_threshold=-50.0)
+    driver = LIF(tau_e=0.2, t_ref=100.0)
+    pops = (Population("driver", 1, True, driver), Population("target", 1, True, model))
+    net = Network(pops, dt, indptr=[0, 1, 1], indices=[1], data=[w], delays=[delay], n_inputs=1,
+                  input_indptr=[0, 1], input_indices=[0], input_data=[5000.0])
+    res = simulate(net, [EventStream([0.0], [0], duration=30.0)], encoder=SpikeEncoder(1),
+                   record=("spikes", "state"), state_neurons=[1])
+    arrival = int(res.spike_steps(0)[0][0]) + delay
+    v, cur = res.state[0][:, 0, 0], res.state[0][:, 0, 1]
+    assert np.all(cur[:arrival] == 0)
+    t = (np.arange(arrival, len(v)) - arrival + 1) * dt
+    ts, tm = model.tau_e, model.tau_m
+    np.testing.assert_allclose(cur[arrival:], w * t / ts * np.exp(-t / ts), rtol=1e-9, atol=1e-12)
+    a, b = 1 / ts, 1 / tm
+    c = a - b
+    exact_v = model.v_rest + w / (tm * ts * c**2) * (np.exp(-b * t) - np.exp(-a * t) * (1 + c * t))
+    np.testing.assert_allclose(v[arrival:], exact_v, rtol=1e-9, atol=1e-9)
+    assert abs(t[np.argmax(cur[arrival:])] - ts) <= dt  # the current peaks tau after arrival
+
+
+def test_background_noise_has_the_ornstein_uhlenbeck_statistics():
+    # exponential synapse: I is OU (mean mu*tau_s, var sigma^2 tau_s / 2); V low-passes it
+    mu, sigma, ts, tm = 0.8, 1.5, 5.0, 20.0
+    model = LIF(tau_m=tm, tau_e=ts, noise_mean=mu, noise_std=sigma, v_threshold=1e6, v_reset=-60.0)
+    pop = Population("E", 400, True, model)
+    net = Network((pop,), 0.5, indptr=np.zeros(401, np.int64), indices=[], data=[], delays=[], n_inputs=1,
+                  input_indptr=[0, 0], input_indices=[], input_data=[])
+    res = simulate(net, np.zeros((1, 4000, 1)), record=("state",), state_neurons=np.arange(400))
+    st = res.state[0][400:]  # after 200 ms of settling
+    v, cur = st[:, :, 0], st[:, :, 1]
+    assert abs(cur.mean() - mu * ts) < 0.03
+    assert abs(cur.var() / (sigma**2 * ts / 2) - 1) < 0.05
+    assert abs(v.mean() - (-60.0 + mu * ts)) < 0.05
+    assert abs(v.var() / (sigma**2 * ts**2 / (2 * (ts + tm))) - 1) < 0.06
+    # different neurons see independent noise
+    assert abs(np.corrcoef(cur[:, 0], cur[:, 1])[0, 1]) < 0.1

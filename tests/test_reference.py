@@ -42,6 +42,20 @@ def test_current_input_adaptive_uniform_init_equals_reference():
     _assert_same_spikes(res, ref)
 
 
+def test_alpha_synapses_and_noisy_background_equal_reference():
+    noisy = LIF(tau_m=10.0, tau_e=0.5, tau_i=1.0, synapse="alpha", noise_mean=28.0, noise_std=40.0,
+                v_rest=-70.0, v_reset=-70.0, v_threshold=-55.0, t_ref=1.0)
+    net = random_reservoir(100, connectivity=0.2, weights={"E": 20.0, "I": -30.0}, delay=(0.5, 2.0),
+                           neuron=noisy, inhibitory_neuron=LIF(tau_m=10.0, tau_e=0.5, tau_i=1.0, synapse="alpha"),
+                           dt=0.1, random_state=4)
+    net = connect_inputs(net, 3, connectivity=0.5, weight=60.0, random_state=5)
+    rates = np.full((1, 3), 100.0)
+    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
+    res = simulate(net, rates[None], encoder=enc, steps_per_frame=3000, record=("spikes",), random_state=8)
+    ref = reference_simulate(net, rates * net.dt / 1000.0, derive_seed(8), "poisson", frame_steps=3000)
+    _assert_same_spikes(res, ref)
+
+
 def _batch():
     rng = np.random.default_rng(2)
     return [rng.normal(size=(int(n), 6)) for n in rng.integers(5, 25, size=9)]

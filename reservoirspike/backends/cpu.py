@@ -2,11 +2,14 @@
 
 Within a step, in order:
 
-1. input spikes of this step (Poisson draws or given events) and recurrent
-   spikes whose delay ends now are added to the synaptic currents;
-2. every neuron integrates the step exactly (held at reset while refractory),
+1. populations with a background drive get its exact per-step increment
+   (mean and Gaussian noise, drawn from the counter-based generator keyed by
+   (seed, step, neuron));
+2. input spikes of this step (Poisson draws or given events) and recurrent
+   spikes whose delay ends now are added to the synaptic entry variables;
+3. every neuron integrates the step exactly (held at reset while refractory),
    with a constant drive (bias + analog input current) over the step;
-3. currents, adaptation and read-out traces decay; a neuron with
+   currents, adaptation and read-out traces decay; a neuron with
    ``V >= threshold`` spikes, is reset, and its spike is scheduled for
    delivery ``delay`` steps later (delay >= 1).
 
@@ -18,17 +21,19 @@ import llvmlite.binding as llvm
 import numpy as np
 from numba import njit, prange
 
-# The neuron loop touches ~20 arrays; LLVM only vectorises it when allowed enough runtime
-# alias checks (default 128 pointer-pair checks is too few). The checks run once per step.
+from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
+from ._math import FIXED_INV, membrane_step, standard_normal, to_fixed
+
+# The neuron loop touches many arrays; LLVM only vectorises it when allowed enough runtime
+# alias checks (its default budget is too small). The checks run once per population and step.
 # Only the vectoriser's budget changes: results are bit-for-bit the same.
 llvm.set_option("reservoirspike", "-vectorize-memory-check-threshold=1024")
 
-from .._rng import STREAM_INIT, STREAM_INPUT, step_key, uniform
-from ._math import FIXED_INV, membrane_step, to_fixed
-
-# rows of the per-neuron parameter table
-V_REST, V_RESET, V_TH, BIAS, P_MM, P_ME, P_MI, P_EE, P_II, P_AA, DTHETA = range(11)
-N_PARAMS = 11
+# columns of the per-population parameter table (see reservoirspike.neurons.propagators)
+POP_COLUMNS = ("v_reset", "v_threshold", "ref_steps", "p_mm", "p_me", "p_mye", "p_ee", "p_eye", "p_yye",
+               "p_mi", "p_myi", "p_ii", "p_iyi", "p_yyi", "p_aa", "dtheta", "has_drive")
+(V_RESET, V_TH, REF, P_MM, P_ME, P_MYE, P_EE, P_EYE, P_YYE,
+ P_MI, P_MYI, P_II, P_IYI, P_YYI, P_AA, DTHETA, HAS_DRIVE) = range(len(POP_COLUMNS))
 
 # input modes
 INPUT_CURRENT, INPUT_POISSON, INPUT_EVENTS = 0, 1, 2
@@ -48,25 +53,31 @@ def _add_input_spike(c, slot, in_indptr, in_indices, in_data, ring_e, ring_i):
 
 
 @njit(cache=True, error_model="numpy")
-def _population_step(v_reset, v_th, ref, p_mm, p_me, p_mi, p_ee, p_ii, p_aa, dtheta, trace_decay,
-                     re, ri, i_e, i_i, v, v_inf, refr, theta, trace, fired):
+def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, refr, theta, trace, fired):
     """Advance one population (views of its neurons) by one step; returns its spike count.
 
-    Model parameters are scalars here, so the loop streams only the state
-    arrays and compiles to branch-free SIMD code.
+    ``pp`` is the population's parameter row: scalars here, so the loop
+    streams only the state arrays and compiles to branch-free SIMD code.
     """
+    v_reset, v_th, ref = pp[V_RESET], pp[V_TH], np.int32(pp[REF])
+    p_mm, p_me, p_mye, p_ee, p_eye, p_yye = pp[P_MM], pp[P_ME], pp[P_MYE], pp[P_EE], pp[P_EYE], pp[P_YYE]
+    p_mi, p_myi, p_ii, p_iyi, p_yyi = pp[P_MI], pp[P_MYI], pp[P_II], pp[P_IYI], pp[P_YYI]
+    p_aa, dtheta = pp[P_AA], pp[DTHETA]
     n_fired = 0
     for j in range(v.shape[0]):
-        ie = i_e[j] + re[j] * FIXED_INV  # arrivals of this step
-        ii = i_i[j] + ri[j] * FIXED_INV
+        ye = y_e[j] + re[j] * FIXED_INV  # arrivals of this step enter the entry variables
+        yi = y_i[j] + ri[j] * FIXED_INV
         re[j] = 0
         ri[j] = 0
-        v_new = membrane_step(v[j], ie, ii, v_inf[j], p_mm, p_me, p_mi)
+        ie, ii = i_e[j], i_i[j]
+        v_new = membrane_step(v[j], v_inf[j], p_mm, ie, p_me, ye, p_mye, ii, p_mi, yi, p_myi)
         r = refr[j]
         held = r > 0
         vj = v_reset if held else v_new  # held at reset while refractory
-        i_e[j] = ie * p_ee
-        i_i[j] = ii * p_ii
+        i_e[j] = ie * p_ee + ye * p_eye
+        y_e[j] = ye * p_yye
+        i_i[j] = ii * p_ii + yi * p_iyi
+        y_i[j] = yi * p_yyi
         th = theta[j] * p_aa
         f = vj >= v_th + th
         fired[j] = f
@@ -78,11 +89,21 @@ def _population_step(v_reset, v_th, ref, p_mm, p_me, p_mi, p_ee, p_ii, p_aa, dth
     return n_fired
 
 
+@njit(cache=True)
+def _background_drive(key, lo, hi, g, v, i_e, y_e):
+    """Add the exact per-step background increment ``g[:, 0] + g[:, 1:] @ xi`` to (V, I_e, y_e)."""
+    for j in range(lo, hi):
+        x0, x1, x2 = standard_normal(key, j)
+        v[j] += g[0, 0] + g[0, 1] * x0 + g[0, 2] * x1 + g[0, 3] * x2
+        i_e[j] += g[1, 0] + g[1, 1] * x0 + g[1, 2] * x1 + g[1, 3] * x2
+        y_e[j] += g[2, 0] + g[2, 1] * x0 + g[2, 2] * x1 + g[2, 3] * x2
+
+
 @njit(cache=True, error_model="numpy")
 def run_sequence(
     seq, start, n_steps, frame_start, frame_steps, seed, input_mode, dense_input, ev_ptr, ev_channel,
     in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
-    indptr, indices, data, delays, max_delay, pop_bounds, params, ref_steps, v_init_mode,
+    indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
 ):
@@ -92,22 +113,24 @@ def run_sequence(
     ``frame_start + t // frame_steps`` (each input frame is held
     ``frame_steps`` steps).
     """
-    n = params.shape[1]
+    n = v_rest.shape[0]
+    n_pops = pop_bounds.shape[0] - 1
     n_slots = max_delay + 1
     ring_e = np.zeros((n_slots, n), np.int64)
     ring_i = np.zeros((n_slots, n), np.int64)
-    i_e = np.zeros(n)
-    i_i = np.zeros(n)
+    i_e, y_e, i_i, y_i = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     theta = np.zeros(n)
     trace = np.zeros(n)
     refr = np.zeros(n, np.int32)
     fired = np.zeros(n, np.bool_)
-    v_inf = params[V_REST] + params[BIAS]
-    v = params[V_REST].copy()
+    v_inf = v_rest + bias
+    v = v_rest.copy()
     if v_init_mode == 1:
         key = step_key(seed, STREAM_INIT, 0)
-        for j in range(n):
-            v[j] = params[V_RESET, j] + uniform(key, j) * (params[V_TH, j] - params[V_RESET, j])
+        for p in range(n_pops):
+            lo_v, hi_v = pop_params[p, V_RESET], pop_params[p, V_TH]
+            for j in range(pop_bounds[p], pop_bounds[p + 1]):
+                v[j] = lo_v + uniform(key, j) * (hi_v - lo_v)
     cap = spike_step.shape[1]
     n_spikes = 0
     n_in = in_indptr.shape[0] - 1
@@ -118,11 +141,16 @@ def run_sequence(
         # constant drive of this frame: bias + analog input (fixed channel order per neuron)
         if input_mode == INPUT_CURRENT and t % frame_steps == 0:
             for j in range(n):
-                drive = params[BIAS, j]
+                drive = bias[j]
                 for s in range(inT_indptr[j], inT_indptr[j + 1]):
                     drive += dense_input[frame, inT_channel[s]] * inT_data[s]
-                v_inf[j] = params[V_REST, j] + drive
-        # 1. input spikes of this step go straight into the current slot
+                v_inf[j] = v_rest[j] + drive
+        # 1. background drive
+        for p in range(n_pops):
+            if pop_params[p, HAS_DRIVE] != 0.0:
+                _background_drive(step_key(seed, STREAM_NOISE, t), pop_bounds[p], pop_bounds[p + 1],
+                                  pop_drive[p], v, i_e, y_e)
+        # 2. input spikes of this step go straight into the current slot
         if input_mode == INPUT_POISSON:
             key = step_key(seed, STREAM_INPUT, t)
             for c in range(n_in):
@@ -131,17 +159,15 @@ def run_sequence(
         elif input_mode == INPUT_EVENTS:
             for e in range(ev_ptr[row], ev_ptr[row + 1]):
                 _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, ring_e, ring_i)
-        # 2.+3. arrivals, exact integration, decay, threshold: one population at a time
+        # 3. arrivals, exact integration, decay, threshold: one population at a time
         re = ring_e[slot]
         ri = ring_i[slot]
         n_fired = 0
-        for p in range(pop_bounds.shape[0] - 1):
+        for p in range(n_pops):
             lo, hi = pop_bounds[p], pop_bounds[p + 1]
             n_fired += _population_step(
-                params[V_RESET, lo], params[V_TH, lo], ref_steps[lo], params[P_MM, lo], params[P_ME, lo],
-                params[P_MI, lo], params[P_EE, lo], params[P_II, lo], params[P_AA, lo], params[DTHETA, lo],
-                trace_decay, re[lo:hi], ri[lo:hi], i_e[lo:hi], i_i[lo:hi], v[lo:hi], v_inf[lo:hi],
-                refr[lo:hi], theta[lo:hi], trace[lo:hi], fired[lo:hi],
+                pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
+                i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi], fired[lo:hi],
             )
         # 4. bookkeeping and delivery of this step's spikes
         b = (t * n_bins) // n_steps
@@ -186,7 +212,7 @@ def run_sequence(
 def simulate_batch(
     offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense_input, ev_ptr, ev_channel,
     in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
-    indptr, indices, data, delays, max_delay, pop_bounds, params, ref_steps, v_init_mode,
+    indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
 ):
@@ -198,10 +224,10 @@ def simulate_batch(
     for q in prange(seq_ids.shape[0]):
         k = seq_ids[q]
         run_sequence(
-            k, offsets[k], offsets[k + 1] - offsets[k], frame_offsets[k], frame_steps, seed, input_mode, dense_input, ev_ptr, ev_channel,
-            in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
-            indptr, indices, data, delays, max_delay, pop_bounds, params, ref_steps, v_init_mode,
-            n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
+            k, offsets[k], offsets[k + 1] - offsets[k], frame_offsets[k], frame_steps, seed, input_mode,
+            dense_input, ev_ptr, ev_channel, in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
+            indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
+            v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
             spike_step, spike_id, spike_total, state_ids, state,
         )
 
@@ -210,7 +236,7 @@ def simulate_batch(
 def simulate_batch_serial(
     offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense_input, ev_ptr, ev_channel,
     in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
-    indptr, indices, data, delays, max_delay, pop_bounds, params, ref_steps, v_init_mode,
+    indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
 ):
@@ -218,9 +244,9 @@ def simulate_batch_serial(
     for q in range(seq_ids.shape[0]):
         k = seq_ids[q]
         run_sequence(
-            k, offsets[k], offsets[k + 1] - offsets[k], frame_offsets[k], frame_steps, seed, input_mode, dense_input, ev_ptr, ev_channel,
-            in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
-            indptr, indices, data, delays, max_delay, pop_bounds, params, ref_steps, v_init_mode,
-            n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
+            k, offsets[k], offsets[k + 1] - offsets[k], frame_offsets[k], frame_steps, seed, input_mode,
+            dense_input, ev_ptr, ev_channel, in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
+            indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
+            v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
             spike_step, spike_id, spike_total, state_ids, state,
         )
