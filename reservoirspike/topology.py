@@ -429,6 +429,18 @@ def input_projection(
     return indptr, post[order].astype(np.int32), w[order].astype(np.float32)
 
 
-def connect_inputs(network, n_inputs, **kwargs):
-    """``network`` with a fresh :func:`input_projection` (same keyword arguments)."""
-    return network.with_inputs(*input_projection(n_inputs, network.n_neurons, **kwargs))
+def connect_inputs(network, n_inputs, *, targets=None, **kwargs):
+    """``network`` with a fresh :func:`input_projection` (same keyword arguments).
+
+    ``targets`` may also name populations (a str or a list of str), e.g.
+    ``targets="E"`` or, in a composed network, ``targets="chain.g0"``.
+    """
+    if isinstance(targets, str):
+        targets = [targets]
+    if targets is not None and len(targets) and isinstance(targets[0], str):
+        slices = network.population_slices()
+        unknown = [t for t in targets if t not in slices]
+        if unknown:
+            raise ValueError(f"targets {unknown} name no population; choose from {sorted(slices)}")
+        targets = np.concatenate([np.arange(slices[t].start, slices[t].stop) for t in targets])
+    return network.with_inputs(*input_projection(n_inputs, network.n_neurons, targets=targets, **kwargs))

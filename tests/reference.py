@@ -29,7 +29,11 @@ def fixed(w):
 
 def reference_simulate(net, x, seed, mode, frame_steps=1, v_init="rest"):
     """Simulate one sequence. ``x`` is (n_frames, d): drive for mode "current",
-    spike probability per step for mode "poisson". Returns (steps, ids) of spikes."""
+    spike probability per step for mode "poisson"; for mode "events" it is
+    (n_steps, steps, channels) of the input events. Returns (steps, ids) of spikes."""
+    if mode == "events":
+        n_total, ev_steps, ev_chan = x
+        x = np.zeros((n_total, net.n_inputs))
     N = net.n_neurons
     tab = net.neuron_table()
     W = net.weights.tocoo()
@@ -59,7 +63,12 @@ def reference_simulate(net, x, seed, mode, frame_steps=1, v_init="rest"):
             ie = np.where(on, ie + g[:, 1], ie)
             ye = np.where(on, ye + g[:, 2], ye)
         drive = tab["bias"].copy()
-        if mode == "current":
+        if mode == "events":
+            for c in ev_chan[ev_steps == t]:
+                for j in np.flatnonzero(Win[c]):
+                    fw = fixed(np.float32(Win[c, j]))
+                    (ring_e if fw >= 0 else ring_i)[slot, j] += fw
+        elif mode == "current":
             for c in range(Win.shape[0]):  # channel order, as documented
                 drive = drive + x[frame, c] * Win[c]
         else:
