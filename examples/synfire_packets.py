@@ -61,9 +61,18 @@ def main(argv=None):
         return rows
     fig, ax = plt.subplots(figsize=(6, 5))
     for a, s, *_, traj in rows:
-        start_a = np.full((traj.a.shape[0], 1), a)
-        start_s = np.full((traj.a.shape[0], 1), s)
-        packet_portrait(np.hstack([start_a, traj.a]), np.hstack([start_s, traj.sigma]), ax=ax)
+        n = min(3, traj.a.shape[0])  # a few trials per start point keep the portrait readable
+        A = np.hstack([np.full((n, 1), float(a)), traj.a[:n]])
+        S = np.hstack([np.full((n, 1), s), traj.sigma[:n]])
+        for k in range(n):  # stop a trajectory once its volley is extinct (background only)
+            dead = np.flatnonzero(A[k] < 10)
+            if len(dead):
+                A[k, dead[0] + 1:] = np.nan
+                S[k, dead[0] + 1:] = np.nan
+        survived = A[:, -1] >= 50
+        for mask, color, label in ((survived, "tab:green", "reaches group 10"), (~survived, "tab:red", "dies out")):
+            if mask.any():
+                packet_portrait(A[mask], S[mask], ax=ax, color=color, label=label)
     if len(fine_a) > 1 and len(fine_s) > 1:
         cs = ax.contour(fine_s, fine_a, survive, levels=[0.5], colors="k", linewidths=2)
         ax.clabel(cs, fmt={0.5: "separatrix"})

@@ -422,7 +422,7 @@ def _trajectory_array(name, value):
     return arr
 
 
-def packet_portrait(a, sigma, ax=None):
+def packet_portrait(a, sigma, ax=None, color=None, label=None):
     """State-space portrait of pulse packets travelling through a chain of groups.
 
     Parameters
@@ -433,6 +433,10 @@ def packet_portrait(a, sigma, ax=None):
         Temporal spread (standard deviation of spike times, ms) of the packet
         in each group.  NaN entries (a packet that died out) are not drawn.
     ax : matplotlib Axes, optional
+    color : str, optional
+        One colour for all trajectories (default: a colour each).
+    label : str, optional
+        Legend label of these trajectories.
 
     Returns
     -------
@@ -446,19 +450,22 @@ def packet_portrait(a, sigma, ax=None):
         raise ValueError(f"a and sigma must have the same shape, got {a.shape} and {sigma.shape}")
     ax = _axes(ax)
     for k in range(len(a)):
-        color = f"C{k % 10}"
-        ax.plot(sigma[k], a[k], color=color, marker=".", markersize=4, linewidth=1.0)
+        line_color = color or f"C{k % 10}"
+        ax.plot(sigma[k], a[k], color=line_color, marker=".", markersize=4, linewidth=1.0,
+                label=label if k == 0 else None)
         for g in range(a.shape[1] - 1):
             p, q = (sigma[k, g], a[k, g]), (sigma[k, g + 1], a[k, g + 1])
             if np.all(np.isfinite(p + q)) and p != q:
                 ax.annotate("", xy=q, xytext=p,
-                            arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.0, "shrinkA": 0,
+                            arrowprops={"arrowstyle": "-|>", "color": line_color, "lw": 1.0, "shrinkA": 0,
                                         "shrinkB": 2})
     ax.scatter(sigma[:, 0], a[:, 0], s=30, facecolors="none", edgecolors="k", zorder=3, label="start")
     ax.set_xlabel("temporal spread σ (ms)")
     ax.set_ylabel("spike count a")
     ax.set_title(f"Pulse-packet portrait ({len(a)} trajectories, {a.shape[1]} groups)")
-    ax.legend(fontsize="small")
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))  # one entry per label across repeated calls
+    ax.legend(unique.values(), unique.keys(), fontsize="small")
     return ax
 
 
