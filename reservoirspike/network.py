@@ -96,6 +96,9 @@ class Network:
         if not pops:
             raise ValueError("populations must hold at least one Population")
         object.__setattr__(self, "populations", pops)
+        names = [p.name for p in pops]
+        if len(set(names)) != len(names):
+            raise ValueError(f"population names must be unique, got {names}")
         check_positive("dt", self.dt)
         for pop in pops:
             pop.model.check_dt(self.dt)

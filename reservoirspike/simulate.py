@@ -106,14 +106,15 @@ class SimulationResult:
 
     def spikes(self, i):
         """Spike times (ms, end of the step) and neuron ids of sequence ``i``."""
-        if self._spike_steps is None:
-            raise ValueError("spikes were not recorded; pass record=('spikes', ...)")
-        return (self._spike_steps[i] + 1) * self.dt, self._spike_ids[i]
+        steps, ids = self.spike_steps(i)
+        return (steps + 1) * self.dt, ids
 
     def spike_steps(self, i):
         """Step indices and neuron ids of the spikes of sequence ``i``."""
         if self._spike_steps is None:
             raise ValueError("spikes were not recorded; pass record=('spikes', ...)")
+        if not 0 <= i < self.n_sequences:
+            raise IndexError(f"sequence index i must be in [0, {self.n_sequences}), got {i}")
         return self._spike_steps[i], self._spike_ids[i]
 
     @property

@@ -210,8 +210,7 @@ def random_reservoir(
         ``in_degree`` is given.
     in_degree : int or dict, optional
         Fixed number of inputs each neuron receives per pair type; an int K
-        splits into ``round(K * excitatory_fraction)`` from E and the rest
-        from I.
+        splits into ``round(K * n_E / n_neurons)`` from E and the rest from I.
     weights : dict, optional
         Mean weight (mV) per pair type or per presynaptic type; excitatory
         values >= 0, inhibitory <= 0.  Default ``{"E": 0.5, "I": -2.0}``.
@@ -296,6 +295,7 @@ def column_3d(
     delay=None,
     neuron=None,
     inhibitory_neuron=None,
+    bias=0.0,
     dt=1.0,
     random_state=None,
 ):
@@ -314,7 +314,7 @@ def column_3d(
         Scale per pair type, default ``{"EE": 0.3, "EI": 0.2, "IE": 0.4, "II": 0.1}``.
     excitatory_fraction : float
         Fraction of neurons that are excitatory, placed at random on the grid.
-    weights, weight_distribution, weight_cv, neuron, inhibitory_neuron, dt, random_state
+    weights, weight_distribution, weight_cv, neuron, inhibitory_neuron, bias, dt, random_state
         As in :func:`random_reservoir`; default weights ``{"E": 1.0, "I": -4.0}`` mV.
     delay : dict or float, optional
         Delay (ms) per pair type; default 1.5 ms for EE, 0.8 ms otherwise.
@@ -355,7 +355,7 @@ def column_3d(
             w_all.append(np.sign(weights[pair]) * draw_weights(rng, len(r), weights[pair], weight_distribution, weight_cv))
             d_all.append(draw_delays(rng, len(r), delay[pair], dt))
     pre, post, w, d = (np.concatenate(a) for a in (pre_all, post_all, w_all, d_all))
-    return assemble(pops, dt, pre, post, w, d.astype(np.int16))
+    return assemble(pops, dt, pre, post, w, d.astype(np.int16), bias=draw_bias(rng, n, bias))
 
 
 def grid_positions(shape, random_state):

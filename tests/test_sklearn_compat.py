@@ -13,7 +13,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from reservoirspike import SpikingReservoir, SpikingReservoirClassifier, SpikingReservoirRegressor
+from reservoirspike import LIF, SpikingReservoir, SpikingReservoirClassifier, SpikingReservoirRegressor, random_reservoir
+from reservoirspike.architectures import Projection, compose, layered_network
+
+
+def _hybrid_network():
+    """A small chain-in-front-of-reservoir network, as a user would pass with ``network=``."""
+    res = random_reservoir(80, bias=(4.0, 9.0), dt=1.0, random_state=0)
+    chain = layered_network([20, 20], weight=3.0, delay=2.0, neuron=LIF(bias=8.0), dt=1.0, random_state=0)
+    return compose({"chain": chain, "res": res}, [Projection("chain.g1", "res", 0.2, 3.0)], random_state=0)
 
 _UNIVARIATE = (
     "a 2-D X holds univariate sequences (n_sequences, n_steps): its second axis is time, not features, "
@@ -44,7 +52,7 @@ def expected_failed_checks(estimator):
 
 @parametrize_with_checks(
     [SpikingReservoir(n_neurons=100), SpikingReservoirClassifier(n_neurons=100),
-     SpikingReservoirRegressor(n_neurons=100)],
+     SpikingReservoirRegressor(n_neurons=100), SpikingReservoirClassifier(network=_hybrid_network())],
     expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible_estimator(estimator, check):
