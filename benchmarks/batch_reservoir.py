@@ -15,21 +15,13 @@ import time
 
 import numpy as np
 
-from reservoirspike import LIF, PoissonEncoder, connect_inputs, random_reservoir, simulate
-
-
-def build_network(seed=0):
-    neuron = LIF(tau_m=20.0, tau_e=5.0, tau_i=10.0, v_rest=-60.0, v_reset=-60.0, v_threshold=-50.0, t_ref=2.0)
-    net = random_reservoir(1000, excitatory_fraction=0.8, connectivity=0.1, weights={"E": 0.5, "I": -2.0},
-                           delay=1.0, neuron=neuron, dt=1.0, random_state=seed)
-    return connect_inputs(net, 100, connectivity=0.2, weight=5.0, sign="excitatory", random_state=seed + 1)
-
-
-ENCODER = PoissonEncoder(max_rate=1000.0, gain=1e-3, transform="linear")  # X holds rates in Hz
+from reservoirspike import simulate
+from reservoirspike.workloads import RATE_ENCODER as ENCODER
+from reservoirspike.workloads import batch_input, batch_network
 
 
 def run(net, n_sequences, threads, repeats):
-    X = np.full((n_sequences, 1, 100), 20.0)
+    X = batch_input(n_sequences)
     kw = dict(encoder=ENCODER, steps_per_frame=1000, record=("counts",), n_bins=10, n_jobs=threads)
     t0 = time.perf_counter()
     simulate(net, X[:2], **kw)
@@ -56,7 +48,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="one JSON object a line")
     args = parser.parse_args(argv)
-    net = build_network()
+    net = batch_network()
     rows = [run(net, int(n), int(th), args.repeats)
             for n in args.sequences.split(",") for th in args.threads.split(",")]
     if args.json:

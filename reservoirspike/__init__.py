@@ -1,5 +1,6 @@
 """reservoirspike: batched spiking reservoirs (liquid state machines) with a scikit-learn face."""
 
+from ._config import config_context, get_config, set_config
 from .estimators import SpikingReservoir, SpikingReservoirClassifier, SpikingReservoirRegressor
 from .encoding import CurrentEncoder, DeltaEncoder, EventStream, LatencyEncoder, PoissonEncoder, SpikeEncoder
 from .network import Network, Population
@@ -13,5 +14,5 @@ __all__ = [
     "AdaptiveLIF", "CurrentEncoder", "DeltaEncoder", "EventStream", "LIF", "LatencyEncoder", "Network",
     "PoissonEncoder", "Population", "SimulationResult", "SpikeEncoder", "column_3d", "connect_inputs",
     "input_projection", "random_reservoir", "simulate", "SpikingReservoir", "SpikingReservoirClassifier",
-    "SpikingReservoirRegressor", "__version__",
+    "SpikingReservoirRegressor", "config_context", "get_config", "set_config", "__version__",
 ]

@@ -7,7 +7,7 @@ arrays, or a 2-D (n, T) array of univariate sequences (for the regressor a
 2-D array is one (T, d) series, one sample per time step).
 """
 
-import time
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin, clone
@@ -18,6 +18,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ._progress import progress
 from ._rng import derive_seed
 from ._validation import check_choice, check_int, check_positive, check_probability, check_real
 from .encoding import frame_count, get_encoder
@@ -28,6 +29,17 @@ from .states import check_snapshot, n_snapshot_features, records_for, snapshot_f
 from .topology import as_generator, connect_inputs, random_reservoir
 
 _CHUNK = 256  # sequences per kernel call: bounds memory and paces progress reports
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """What fitting builds: everything a transform needs."""
+
+    encoder: object
+    network: Network
+    seed: int
+    n_features: int
+    frame_steps: int
 
 _PARAMS_DOC = """
     n_neurons : int, default=500
@@ -78,7 +90,7 @@ _PARAMS_DOC = """
     backend : {"cpu", "auto", "cuda"}, default="cpu"
         Simulation backend.
     verbose : int, default=0
-        Print progress when > 0.
+        Show progress (a tqdm bar when tqdm is installed) when > 0.
 """
 
 
@@ -134,55 +146,73 @@ class _SpikingReservoirBase(BaseEstimator):
             raise ValueError(f"network has {net.n_inputs} input channels but the encoded input has {n_channels}")
         return net
 
-    def _fit_reservoir(self, X):
-        """Validate parameters and X, build ``network_``; returns (seqs, form)."""
+    def _prepare(self, X):
+        """Validate parameters and X and build the network, without touching ``self``.
+
+        Fitting computes everything into a :class:`_Fitted` first and sets the
+        fitted attributes only at the end, so an interrupted fit (e.g.
+        ``KeyboardInterrupt``) leaves the estimator as it was before.
+        Returns (seqs, form, fitted).
+        """
         self._check_params()
         encoder = get_encoder(self.encoder)
-        self._frame_steps = frame_count(self.steps_per_frame)
+        frame_steps = frame_count(self.steps_per_frame)
         seqs, form = encoder.validate(X, self._single_series)
         n_features = seqs[0].shape[1] if isinstance(seqs[0], np.ndarray) else encoder.n_inputs
         rng = as_generator(derive_seed(self.random_state))
-        self.encoder_ = encoder
-        self.network_ = self._build_network(encoder.n_channels(n_features), rng)
-        self.seed_ = int(rng.integers(0, 2**62))
-        self.n_features_in_ = n_features
-        return seqs, form
+        network = self._build_network(encoder.n_channels(n_features), rng)
+        fitted = _Fitted(encoder, network, int(rng.integers(0, 2**62)), n_features, frame_steps)
+        return seqs, form, fitted
+
+    def _commit(self, fitted, **attributes):
+        """Set the fitted attributes in one go."""
+        self.encoder_ = fitted.encoder
+        self.network_ = fitted.network
+        self.seed_ = fitted.seed
+        self.n_features_in_ = fitted.n_features
+        for name, value in attributes.items():
+            setattr(self, name, value)
+        return self
+
+    def _fitted(self):
+        check_is_fitted(self, "network_")
+        return _Fitted(self.encoder_, self.network_, self.seed_, self.n_features_in_,
+                       frame_count(self.steps_per_frame))
 
     # ---- running ---------------------------------------------------------
     def _validate_input(self, X):
-        check_is_fitted(self, "network_")
-        seqs, form = self.encoder_.validate(X, self._single_series)
-        if isinstance(seqs[0], np.ndarray) and seqs[0].shape[1] != self.n_features_in_:
+        fitted = self._fitted()
+        seqs, form = fitted.encoder.validate(X, self._single_series)
+        if isinstance(seqs[0], np.ndarray) and seqs[0].shape[1] != fitted.n_features:
             raise ValueError(
                 f"X has {seqs[0].shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input"
+                f"{fitted.n_features} features as input"
             )
-        return seqs, form
+        return seqs, form, fitted
 
-    def _run(self, seqs, record, **kwargs):
+    def _run(self, seqs, record, fitted, **kwargs):
         """Simulate ``seqs`` in chunks; yields one SimulationResult per chunk."""
-        frame_steps = getattr(self, "_frame_steps", None) or frame_count(self.steps_per_frame)
-        chunks = range(0, len(seqs), _CHUNK)
-        start = time.perf_counter()
-        for i, lo in enumerate(chunks):
-            kin = self.encoder_.encode(seqs[lo:lo + _CHUNK], self.dt, frame_steps)
-            yield run_encoded(self.network_, kin, seed=self.seed_, record=record, n_jobs=self.n_jobs,
-                              backend=self.backend, tau_trace=self.tau_trace, **kwargs)
-            if self.verbose:
-                done = min(lo + _CHUNK, len(seqs))
-                print(f"[{type(self).__name__}] simulated {done}/{len(seqs)} sequences "
-                      f"in {time.perf_counter() - start:.2f} s", flush=True)
+        bar = progress(len(seqs), f"{type(self).__name__}: simulating", self.verbose)
+        try:
+            for lo in range(0, len(seqs), _CHUNK):
+                chunk = seqs[lo:lo + _CHUNK]
+                kin = fitted.encoder.encode(chunk, self.dt, fitted.frame_steps)
+                yield run_encoded(fitted.network, kin, seed=fitted.seed, record=record, n_jobs=self.n_jobs,
+                                  backend=self.backend, tau_trace=self.tau_trace, **kwargs)
+                bar.update(len(chunk))
+        finally:
+            bar.close()
 
-    def _snapshot(self, seqs):
+    def _snapshot(self, seqs, fitted):
         kinds = check_snapshot(self.snapshot)
         parts = [snapshot_features(r, kinds)
-                 for r in self._run(seqs, records_for(kinds), n_bins=self.n_bins)]
+                 for r in self._run(seqs, records_for(kinds), fitted, n_bins=self.n_bins)]
         return np.vstack(parts)
 
-    def _frame_states(self, seqs):
+    def _frame_states(self, seqs, fitted):
         """Filtered traces at the end of every frame: list of (n_frames_i, n_neurons)."""
         out = []
-        for r in self._run(seqs, ("steps",)):
+        for r in self._run(seqs, ("steps",), fitted):
             out.extend(s.astype(np.float64) for s in r.steps)
         return out
 
@@ -263,15 +293,15 @@ class SpikingReservoir(TransformerMixin, _SpikingReservoirBase):
         -------
         self
         """
-        seqs, _ = self._fit_reservoir(X)
+        seqs, _, fitted = self._prepare(X)
         kinds = check_snapshot(self.snapshot)
         if isinstance(seqs[0], np.ndarray) and {"counts", "traces"} & set(kinds):
-            shortest = min(len(s) for s in seqs) * self._frame_steps
+            shortest = min(len(s) for s in seqs) * fitted.frame_steps
             if shortest < self.n_bins:
                 raise ValueError(f"n_bins={self.n_bins} is more than the {shortest} steps of the shortest "
                                  "sequence; use fewer bins or more steps_per_frame")
-        self._n_features_out = n_snapshot_features(kinds, self.network_.n_neurons, self.n_bins)
-        return self
+        return self._commit(fitted, _n_features_out=n_snapshot_features(kinds, fitted.network.n_neurons,
+                                                                        self.n_bins))
 
     def transform(self, X):
         """State snapshot of every sequence.
@@ -284,8 +314,8 @@ class SpikingReservoir(TransformerMixin, _SpikingReservoirBase):
         -------
         ndarray of shape (n_sequences, n_features_out)
         """
-        seqs, _ = self._validate_input(X)
-        return self._snapshot(seqs)
+        seqs, _, fitted = self._validate_input(X)
+        return self._snapshot(seqs, fitted)
 
     def get_feature_names_out(self, input_features=None):
         """Names ``"<kind>_b<bin>_n<neuron>"`` of the output features."""
@@ -377,21 +407,20 @@ class SpikingReservoirClassifier(ClassifierMixin, _SpikingReservoirBase):
         self
         """
         _require_y(self, y)
-        seqs, _ = self._fit_reservoir(X)
+        seqs, _, fitted = self._prepare(X)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if len(y) != len(seqs):
             raise ValueError(f"y has {len(y)} labels but X has {len(seqs)} sequences")
-        features = self._snapshot(seqs)
-        self.readout_ = clone(self.readout if self.readout is not None else _default_classifier_readout())
-        self.readout_.fit(features, y)
-        self.classes_ = self.readout_.classes_
-        return self
+        features = self._snapshot(seqs, fitted)
+        readout = clone(self.readout if self.readout is not None else _default_classifier_readout())
+        readout.fit(features, y)
+        return self._commit(fitted, readout_=readout, classes_=readout.classes_)
 
     def reservoir_states(self, X):
         """Reservoir snapshots of X (n_sequences, n_features), as fed to the readout."""
-        seqs, _ = self._validate_input(X)
-        return self._snapshot(seqs)
+        seqs, _, fitted = self._validate_input(X)
+        return self._snapshot(seqs, fitted)
 
     def predict(self, X):
         """Predicted class of every sequence."""
@@ -511,26 +540,24 @@ class SpikingReservoirRegressor(RegressorMixin, _SpikingReservoirBase):
         self
         """
         _require_y(self, y)
-        seqs, form = self._fit_reservoir(X)
+        seqs, form, fitted = self._prepare(X)
         washout = check_int("washout", self.washout, low=0)
         ys, flat = _as_target_list(y, seqs, form)
         if all(len(s) <= washout for s in seqs):
             raise ValueError(f"washout={washout} leaves no time step to train on; every series is that short")
-        states = self._frame_states(seqs)
+        states = self._frame_states(seqs, fitted)
         S = np.vstack([s[washout:] for s in states])
         Y = np.vstack([t[washout:] for t in ys])
         # States share one scale (filtered spike counts), so the default ridge works on them
         # unscaled: per-feature standardisation would blow up neurons that barely fired in training.
-        self.readout_ = clone(self.readout if self.readout is not None
-                              else RidgeCV(alphas=np.logspace(-4, 3, 15)))
-        self.readout_.fit(S, Y.ravel() if flat else Y)
-        self._flat_target = flat
-        return self
+        readout = clone(self.readout if self.readout is not None else RidgeCV(alphas=np.logspace(-4, 3, 15)))
+        readout.fit(S, Y.ravel() if flat else Y)
+        return self._commit(fitted, readout_=readout, _flat_target=flat)
 
     def predict(self, X):
         """Per-step predictions in the layout of X (array, or list for list input)."""
-        seqs, form = self._validate_input(X)
-        states = self._frame_states(seqs)
+        seqs, form, fitted = self._validate_input(X)
+        states = self._frame_states(seqs, fitted)
         pred = self.readout_.predict(np.vstack(states))
         parts = np.split(pred, np.cumsum([len(s) for s in states])[:-1])
         if form == "single":
@@ -541,5 +568,5 @@ class SpikingReservoirRegressor(RegressorMixin, _SpikingReservoirBase):
 
     def reservoir_states(self, X):
         """Per-step reservoir states, stacked over all series (n_steps_total, n_neurons)."""
-        seqs, _ = self._validate_input(X)
-        return np.vstack(self._frame_states(seqs))
+        seqs, _, fitted = self._validate_input(X)
+        return np.vstack(self._frame_states(seqs, fitted))

@@ -5,17 +5,20 @@ estimators use :func:`run_encoded` below.
 """
 
 import contextlib
+import warnings
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 
+from ._config import check_memory
 from ._rng import derive_seed
 from ._validation import check_choice, check_int, check_positive
 from .backends import cpu
 from .encoding import frame_count, get_encoder
 
 RECORDABLE = ("spikes", "counts", "traces", "final", "steps", "state")
+SATURATION = 0.5  # warn when neurons fire in more than this fraction of their steps
 BACKENDS = ("cpu", "cuda", "auto")
 _FLAGS = {
     "counts": cpu.REC_COUNTS,
@@ -159,6 +162,18 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
     if len(state_ids) and (state_ids.min() < 0 or state_ids.max() >= N):
         raise ValueError(f"state_neurons must lie in [0, {N})")
 
+    threads = resolve_threads(n_jobs)
+    if max_spikes is None:  # a first guess; sequences that overflow it are re-run exactly
+        max_spikes = int(N * lengths.max() * network.dt * 0.02) + 64
+    n_frames = int(kin.frame_offsets[-1])
+    check_memory({
+        "spike counts and binned traces": n * n_bins * N * 8 * bool(flags & (cpu.REC_COUNTS | cpu.REC_BIN_TRACES)),
+        f"per-frame traces ({n_frames} frames x {N} neurons)": n_frames * N * 4 * bool(flags & cpu.REC_STEPS),
+        f"recorded state ({total} steps x {len(state_ids)} neurons)": total * len(state_ids) * 24,
+        "spike buffers": n * max_spikes * 8 * bool(flags & cpu.REC_SPIKES),
+        "delay rings and neuron state per thread": threads * N * (16 * (network.max_delay + 1) + 96),
+    })
+
     def alloc(flag, shape, dtype):
         return np.zeros(shape if flags & flag else (0,) * len(shape), dtype)
 
@@ -167,8 +182,6 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
     final = alloc(cpu.REC_FINAL, (n, N), np.float32)
     steps = alloc(cpu.REC_STEPS, (int(kin.frame_offsets[-1]), N), np.float32)
     state = alloc(cpu.REC_STATE, (total, len(state_ids), 3), np.float64)
-    if max_spikes is None:  # a first guess; sequences that overflow it are re-run exactly
-        max_spikes = int(N * lengths.max() * network.dt * 0.02) + 64
     cap = max_spikes if flags & cpu.REC_SPIKES else 0
     spike_step = np.zeros((n, cap), np.int32)
     spike_id = np.zeros((n, cap), np.int32)
@@ -176,7 +189,6 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
     table = network.neuron_table()
     pop_bounds, pop_params, pop_drive = network.population_tables()
     inT = _input_by_target(network)
-    threads = resolve_threads(n_jobs)
 
     def call(seq_ids, flags_now, s_step, s_id):
         kernel = cpu.simulate_batch if threads > 1 and len(seq_ids) > 1 else cpu.simulate_batch_serial
@@ -192,6 +204,14 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
             )
 
     call(np.arange(n, dtype=np.int64), flags, spike_step, spike_id)
+    busy = total_spikes.sum() / (N * lengths.sum())
+    if busy > SATURATION:
+        warnings.warn(
+            f"the network is saturated: neurons fired in {100 * busy:.0f} % of their steps "
+            f"(mean rate {busy * 1000.0 / network.dt:.0f} Hz at dt={network.dt} ms); every spike is counted, "
+            "but the states carry little information; lower the input or recurrent weights",
+            RuntimeWarning, stacklevel=2,
+        )
     result = SimulationResult(network.dt, lengths, N, total_spikes,
                               counts=counts if flags & cpu.REC_COUNTS else None,
                               traces=traces if flags & cpu.REC_BIN_TRACES else None,
