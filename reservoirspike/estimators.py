@@ -7,7 +7,7 @@ arrays, or a 2-D (n, T) array of univariate sequences (for the regressor a
 2-D array is one (T, d) series, one sample per time step).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin, clone
@@ -22,6 +22,8 @@ from ._progress import progress
 from ._rng import derive_seed
 from ._validation import check_choice, check_int, check_positive, check_probability, check_real
 from .encoding import frame_count, get_encoder
+from .learning import learn
+from .plasticity import as_plasticity
 from .network import Network
 from .neurons import LIF, AdaptiveLIF
 from .simulate import resolve_backend, resolve_threads, run_encoded
@@ -83,6 +85,12 @@ _PARAMS_DOC = """
     network : Network, optional
         A prebuilt network to use instead of the random reservoir; it gets a
         fresh input projection when it has none.
+    plasticity : Plasticity, rule or list of rules, optional
+        Unsupervised plasticity run by ``fit`` over X for ``n_epochs``
+        (sequences in order) before the network is frozen, and by
+        ``partial_fit`` for one more pass (see :mod:`reservoirspike.plasticity`).
+    n_epochs : int, default=1
+        Passes of plasticity over X in ``fit``.
     random_state : int, RandomState or None, default=None
         Seeds the wiring and the frozen noise.
     n_jobs : int or None, default=None
@@ -123,6 +131,8 @@ class _SpikingReservoirBase(BaseEstimator):
         check_int("verbose", int(self.verbose), low=0)
         resolve_backend(self.backend)
         resolve_threads(self.n_jobs)
+        as_plasticity(self.plasticity)
+        check_int("n_epochs", self.n_epochs, low=1)
         if self.network is not None and not isinstance(self.network, Network):
             raise TypeError(f"network must be a reservoirspike Network or None, got {type(self.network).__name__}")
 
@@ -179,6 +189,46 @@ class _SpikingReservoirBase(BaseEstimator):
         return _Fitted(self.encoder_, self.network_, self.seed_, self.n_features_in_,
                        frame_count(self.steps_per_frame))
 
+    # ---- plasticity --------------------------------------------------------
+    def _learn(self, seqs, fitted, state=None, n_epochs=None, history=()):
+        """Run plasticity over ``seqs`` (in order); returns (fitted, attributes to set).
+
+        Without plasticity nothing happens.  The returned attributes are
+        ``plasticity_history_`` (per epoch: mean rates, mean plastic weight,
+        fractions at the bounds), ``weights_before_`` and ``weights_after_``.
+        """
+        rules = as_plasticity(self.plasticity)
+        if rules is None:
+            return fitted, {}
+        n_epochs = check_int("n_epochs", self.n_epochs, low=1) if n_epochs is None else n_epochs
+        chunks = [fitted.encoder.encode(seqs[lo:lo + _CHUNK], self.dt, fitted.frame_steps)
+                  for lo in range(0, len(seqs), _CHUNK)]
+        before = fitted.network.weights.copy()
+        bar = progress(n_epochs * len(seqs), f"{type(self).__name__}: plasticity", self.verbose)
+        try:
+            state, new = learn(fitted.network, chunks, rules, seed=fitted.seed, n_epochs=n_epochs,
+                               tau_trace=self.tau_trace, backend=self.backend, on_chunk=bar.update, state=state)
+        finally:
+            bar.close()
+        for k, record in enumerate(new):
+            record["epoch"] = len(history) + k
+        fitted = replace(fitted, network=state.network(fitted.network))
+        attrs = {"plasticity_history_": list(history) + new, "weights_after_": fitted.network.weights,
+                 "_learning_state": state}
+        attrs["weights_before_"] = getattr(self, "weights_before_", before) if history else before
+        return fitted, attrs
+
+    def _continue(self, X):
+        """Common start of ``partial_fit``: (seqs, form, fitted, attributes after one more plastic pass)."""
+        if hasattr(self, "network_"):
+            seqs, form, fitted = self._validate_input(X)
+            state, history = getattr(self, "_learning_state", None), getattr(self, "plasticity_history_", [])
+        else:
+            seqs, form, fitted = self._prepare(X)
+            state, history = None, []
+        fitted, attrs = self._learn(seqs, fitted, state=state, n_epochs=1, history=history)
+        return seqs, form, fitted, attrs
+
     # ---- running ---------------------------------------------------------
     def _validate_input(self, X):
         fitted = self._fitted()
@@ -234,7 +284,12 @@ class SpikingReservoir(TransformerMixin, _SpikingReservoirBase):
     Attributes
     ----------
     network_ : Network
-        The network that was built.
+        The network that was built (and shaped by plasticity, if any).
+    plasticity_history_ : list of dict
+        With plasticity: per epoch the mean rates (Hz), the mean plastic
+        weight and the fractions of plastic weights at the bounds.
+    weights_before_, weights_after_ : scipy.sparse.csr_matrix
+        With plasticity: the recurrent weights before and after learning.
     encoder_ : Encoder
         The input encoder.
     seed_ : int
@@ -255,8 +310,8 @@ class SpikingReservoir(TransformerMixin, _SpikingReservoirBase):
                  weight_inh=-4.0, delay=(1.0, 3.0), neuron="lif", bias=(4.0, 9.0), input_connectivity=0.5,
                  input_weight=10.0,
                  input_sign="mixed", encoder="current", steps_per_frame=20, dt=1.0, snapshot="traces",
-                 n_bins=8, tau_trace=20.0, network=None, random_state=None, n_jobs=None, backend="cpu",
-                 verbose=0):
+                 n_bins=8, tau_trace=20.0, network=None, plasticity=None, n_epochs=1, random_state=None, n_jobs=None,
+                 backend="cpu", verbose=0):
         self.n_neurons = n_neurons
         self.excitatory_fraction = excitatory_fraction
         self.connectivity = connectivity
@@ -275,6 +330,8 @@ class SpikingReservoir(TransformerMixin, _SpikingReservoirBase):
         self.n_bins = n_bins
         self.tau_trace = tau_trace
         self.network = network
+        self.plasticity = plasticity
+        self.n_epochs = n_epochs
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.backend = backend
@@ -300,8 +357,26 @@ class SpikingReservoir(TransformerMixin, _SpikingReservoirBase):
             if shortest < self.n_bins:
                 raise ValueError(f"n_bins={self.n_bins} is more than the {shortest} steps of the shortest "
                                  "sequence; use fewer bins or more steps_per_frame")
+        fitted, attrs = self._learn(seqs, fitted)
         return self._commit(fitted, _n_features_out=n_snapshot_features(kinds, fitted.network.n_neurons,
-                                                                        self.n_bins))
+                                                                        self.n_bins), **attrs)
+
+    def partial_fit(self, X, y=None):
+        """One more pass of plasticity over X (builds the network on the first call).
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        _, _, fitted, attrs = self._continue(X)
+        kinds = check_snapshot(self.snapshot)
+        return self._commit(fitted, _n_features_out=n_snapshot_features(kinds, fitted.network.n_neurons,
+                                                                        self.n_bins), **attrs)
 
     def transform(self, X):
         """State snapshot of every sequence.
@@ -338,10 +413,12 @@ def _default_classifier_readout():
     return make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-2, 4, 13)))
 
 
-def _readout_has(name):
+def _readout_has(name, default=None):
     def check(self):
-        return hasattr(self.readout_ if hasattr(self, "readout_") else
-                       (self.readout or _default_classifier_readout()), name)
+        if hasattr(self, "readout_"):
+            return hasattr(self.readout_, name)
+        readout = self.readout if self.readout is not None else (default or _default_classifier_readout)()
+        return hasattr(readout, name)
     return check
 
 
@@ -368,8 +445,8 @@ class SpikingReservoirClassifier(ClassifierMixin, _SpikingReservoirBase):
                  weight_inh=-4.0, delay=(1.0, 3.0), neuron="lif", bias=(4.0, 9.0), input_connectivity=0.5,
                  input_weight=10.0,
                  input_sign="mixed", encoder="current", steps_per_frame=20, dt=1.0, snapshot="traces",
-                 n_bins=8, tau_trace=20.0, network=None, readout=None, random_state=None, n_jobs=None,
-                 backend="cpu", verbose=0):
+                 n_bins=8, tau_trace=20.0, network=None, plasticity=None, n_epochs=1, readout=None, random_state=None,
+                 n_jobs=None, backend="cpu", verbose=0):
         self.n_neurons = n_neurons
         self.excitatory_fraction = excitatory_fraction
         self.connectivity = connectivity
@@ -388,6 +465,8 @@ class SpikingReservoirClassifier(ClassifierMixin, _SpikingReservoirBase):
         self.n_bins = n_bins
         self.tau_trace = tau_trace
         self.network = network
+        self.plasticity = plasticity
+        self.n_epochs = n_epochs
         self.readout = readout
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -412,10 +491,38 @@ class SpikingReservoirClassifier(ClassifierMixin, _SpikingReservoirBase):
         check_classification_targets(y)
         if len(y) != len(seqs):
             raise ValueError(f"y has {len(y)} labels but X has {len(seqs)} sequences")
+        fitted, attrs = self._learn(seqs, fitted)
         features = self._snapshot(seqs, fitted)
         readout = clone(self.readout if self.readout is not None else _default_classifier_readout())
         readout.fit(features, y)
-        return self._commit(fitted, readout_=readout, classes_=readout.classes_)
+        return self._commit(fitted, readout_=readout, classes_=readout.classes_, **attrs)
+
+    @available_if(_readout_has("partial_fit"))
+    def partial_fit(self, X, y, classes=None):
+        """One more pass of plasticity over X, then an incremental update of the readout.
+
+        Available when the readout has ``partial_fit`` (e.g. ``SGDClassifier``).
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+        y : array-like of shape (n_sequences,)
+        classes : array-like, optional
+            All classes; required on the first call.
+
+        Returns
+        -------
+        self
+        """
+        _require_y(self, y)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        seqs, _, fitted, attrs = self._continue(X)
+        if len(y) != len(seqs):
+            raise ValueError(f"y has {len(y)} labels but X has {len(seqs)} sequences")
+        readout = getattr(self, "readout_", None) or clone(self.readout)
+        readout.partial_fit(self._snapshot(seqs, fitted), y, classes=classes)
+        return self._commit(fitted, readout_=readout, classes_=readout.classes_, **attrs)
 
     def reservoir_states(self, X):
         """Reservoir snapshots of X (n_sequences, n_features), as fed to the readout."""
@@ -500,8 +607,8 @@ class SpikingReservoirRegressor(RegressorMixin, _SpikingReservoirBase):
                  weight_inh=-4.0, delay=(1.0, 3.0), neuron="lif", bias=(4.0, 9.0), input_connectivity=0.5,
                  input_weight=10.0,
                  input_sign="mixed", encoder="current", steps_per_frame=20, dt=1.0, snapshot="traces",
-                 n_bins=8, tau_trace=20.0, network=None, washout=0, readout=None, random_state=None,
-                 n_jobs=None, backend="cpu", verbose=0):
+                 n_bins=8, tau_trace=20.0, network=None, plasticity=None, n_epochs=1, washout=0, readout=None,
+                 random_state=None, n_jobs=None, backend="cpu", verbose=0):
         self.n_neurons = n_neurons
         self.excitatory_fraction = excitatory_fraction
         self.connectivity = connectivity
@@ -520,6 +627,8 @@ class SpikingReservoirRegressor(RegressorMixin, _SpikingReservoirBase):
         self.n_bins = n_bins
         self.tau_trace = tau_trace
         self.network = network
+        self.plasticity = plasticity
+        self.n_epochs = n_epochs
         self.washout = washout
         self.readout = readout
         self.random_state = random_state
@@ -545,6 +654,7 @@ class SpikingReservoirRegressor(RegressorMixin, _SpikingReservoirBase):
         ys, flat = _as_target_list(y, seqs, form)
         if all(len(s) <= washout for s in seqs):
             raise ValueError(f"washout={washout} leaves no time step to train on; every series is that short")
+        fitted, attrs = self._learn(seqs, fitted)
         states = self._frame_states(seqs, fitted)
         S = np.vstack([s[washout:] for s in states])
         Y = np.vstack([t[washout:] for t in ys])
@@ -552,7 +662,7 @@ class SpikingReservoirRegressor(RegressorMixin, _SpikingReservoirBase):
         # unscaled: per-feature standardisation would blow up neurons that barely fired in training.
         readout = clone(self.readout if self.readout is not None else RidgeCV(alphas=np.logspace(-4, 3, 15)))
         readout.fit(S, Y.ravel() if flat else Y)
-        return self._commit(fitted, readout_=readout, _flat_target=flat)
+        return self._commit(fitted, readout_=readout, _flat_target=flat, **attrs)
 
     def predict(self, X):
         """Per-step predictions in the layout of X (array, or list for list input)."""

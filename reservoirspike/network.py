@@ -77,6 +77,9 @@ class Network:
     bias : ndarray (n_neurons,), optional
         Per-neuron constant drive R·I (mV) added to each model's ``bias``;
         heterogeneous background drive makes neurons respond differently.
+    threshold : ndarray (n_neurons,), optional
+        Per-neuron offset (mV) added to each model's ``v_threshold``, e.g.
+        learned by intrinsic plasticity.
     """
 
     populations: tuple
@@ -90,6 +93,7 @@ class Network:
     input_indices: np.ndarray = None
     input_data: np.ndarray = None
     bias: np.ndarray = None
+    threshold: np.ndarray = None
 
     def __post_init__(self):
         pops = tuple(self.populations)
@@ -126,6 +130,10 @@ class Network:
         if bias.shape != (n,) or not np.all(np.isfinite(bias)):
             raise ValueError(f"bias must be a finite array of shape ({n},), got shape {bias.shape}")
         set_("bias", np.ascontiguousarray(bias))
+        thr = np.zeros(n) if self.threshold is None else np.asarray(self.threshold, dtype=np.float64)
+        if thr.shape != (n,) or not np.all(np.isfinite(thr)):
+            raise ValueError(f"threshold must be a finite array of shape ({n},), got shape {thr.shape}")
+        set_("threshold", np.ascontiguousarray(thr))
         self._check_dale()
 
     def _check_dale(self):
@@ -204,6 +212,7 @@ class Network:
                  for p, t in zip(self.populations, tables)]
             )
         out["bias"] = out["bias"] + self.bias
+        out["v_threshold"] = out["v_threshold"] + self.threshold
         return out
 
     def population_tables(self):
@@ -226,9 +235,17 @@ class Network:
             input_data=data,
         )
 
-    def with_data(self, data):
-        """A copy with new recurrent weights (same structure, float32 mV)."""
-        return replace(self, data=np.asarray(data, dtype=np.float32))
+    def with_data(self, data, threshold=None):
+        """A copy with new recurrent weights (same structure, float32 mV) and optionally thresholds."""
+        return replace(self, data=np.asarray(data, dtype=np.float32),
+                       threshold=self.threshold if threshold is None else threshold)
+
+    def incoming(self):
+        """Target-sorted index: synapses onto neuron i are ``syn[ptr[i]:ptr[i+1]]`` (CSR positions)."""
+        order = np.argsort(self.indices, kind="stable")
+        ptr = np.zeros(self.n_neurons + 1, np.int64)
+        np.cumsum(np.bincount(self.indices, minlength=self.n_neurons), out=ptr[1:])
+        return ptr, order.astype(np.int64)
 
     def __repr__(self):
         pops = ", ".join(f"{p.name}:{p.size}" for p in self.populations)

@@ -133,11 +133,22 @@ def _input_by_target(network):
     return m.indptr.astype(np.int64), m.indices.astype(np.int32), m.data.astype(np.float64)
 
 
+def _static_learning(network):
+    """Kernel arguments of a run without plasticity."""
+    from .backends.plastic import N_PL
+
+    return (network.data, network.threshold, 0, np.zeros(N_PL), np.zeros(0, np.uint8), np.zeros((0, 3)),
+            np.zeros((0, 4)), np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0))
+
+
 def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=20.0,
-                v_init="rest", state_neurons=None, n_jobs=None, backend="cpu", max_spikes=None):
+                v_init="rest", state_neurons=None, n_jobs=None, backend="cpu", max_spikes=None, learning=None):
     """Run an encoded batch (:class:`~reservoirspike.encoding.KernelInput`) on ``network``.
 
-    See :func:`simulate` for the parameters.
+    See :func:`simulate` for the parameters.  ``learning`` (a
+    :class:`~reservoirspike.learning.LearningState`) makes the run plastic:
+    sequences then run in order on one thread and its weights and thresholds
+    are updated in place.
     """
     resolve_backend(backend)
     if kin.n_channels != network.n_inputs:
@@ -163,7 +174,9 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
         raise ValueError(f"state_neurons must lie in [0, {N})")
 
     threads = resolve_threads(n_jobs)
-    if max_spikes is None:  # a first guess; sequences that overflow it are re-run exactly
+    if learning is not None:  # a plastic run cannot be repeated: make room for every possible spike
+        max_spikes = N * int(lengths.max())
+    elif max_spikes is None:  # a first guess; sequences that overflow it are re-run exactly
         max_spikes = int(N * lengths.max() * network.dt * 0.02) + 64
     n_frames = int(kin.frame_offsets[-1])
     check_memory({
@@ -190,17 +203,20 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
     pop_bounds, pop_params, pop_drive = network.population_tables()
     inT = _input_by_target(network)
 
+    data, *plastic_args = _static_learning(network) if learning is None else learning.kernel_args()
+
     def call(seq_ids, flags_now, s_step, s_id):
-        kernel = cpu.simulate_batch if threads > 1 and len(seq_ids) > 1 else cpu.simulate_batch_serial
+        parallel = threads > 1 and len(seq_ids) > 1 and learning is None
+        kernel = cpu.simulate_batch if parallel else cpu.simulate_batch_serial
         with numba_threads(threads):
             kernel(
                 kin.step_offsets, kin.frame_offsets, kin.frame_steps, seq_ids, np.uint64(seed), kin.mode,
                 kin.dense, kin.ev_ptr, kin.ev_channel,
                 network.input_indptr, network.input_indices, network.input_data, *inT,
-                network.indptr, network.indices, network.data, network.delays, network.max_delay,
+                network.indptr, network.indices, data, network.delays, network.max_delay,
                 pop_bounds, pop_params, pop_drive, table["v_rest"], table["bias"], 1 if v_init == "uniform" else 0,
                 n_bins, float(np.exp(-network.dt / tau_trace)), flags_now,
-                counts, traces, final, steps, s_step, s_id, total_spikes, state_ids, state,
+                counts, traces, final, steps, s_step, s_id, total_spikes, state_ids, state, *plastic_args,
             )
 
     call(np.arange(n, dtype=np.int64), flags, spike_step, spike_id)

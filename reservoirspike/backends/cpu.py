@@ -23,6 +23,8 @@ from numba import njit, prange
 
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
 from ._math import FIXED_INV, membrane_step, standard_normal, to_fixed
+from .plastic import (IP_ETA, IP_TARGET, PL_DT, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, intrinsic_step, post_spike,
+                      process_arrivals, scale_inputs)
 
 # The neuron loop touches many arrays; LLVM only vectorises it when allowed enough runtime
 # alias checks (its default budget is too small). The checks run once per population and step.
@@ -53,7 +55,7 @@ def _add_input_spike(c, slot, in_indptr, in_indices, in_data, ring_e, ring_i):
 
 
 @njit(cache=True, error_model="numpy")
-def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, refr, theta, trace, fired):
+def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired):
     """Advance one population (views of its neurons) by one step; returns its spike count.
 
     ``pp`` is the population's parameter row: scalars here, so the loop
@@ -79,7 +81,7 @@ def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, refr
         i_i[j] = ii * p_ii + yi * p_iyi
         y_i[j] = yi * p_yyi
         th = theta[j] * p_aa
-        f = vj >= v_th + th
+        f = vj >= v_th + th_off[j] + th
         fired[j] = f
         n_fired += f
         v[j] = v_reset if f else vj
@@ -106,12 +108,14 @@ def run_sequence(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
+    th_off, pl_mode, pl, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
 ):
     """Simulate one sequence of ``n_steps`` steps.
 
     Step ``t`` reads event/step row ``start + t`` and dense input row
     ``frame_start + t // frame_steps`` (each input frame is held
-    ``frame_steps`` steps).
+    ``frame_steps`` steps).  With ``pl_mode != 0`` the plastic synapses
+    (``syn_kind``) learn and ``data`` / ``th_off`` are updated in place.
     """
     n = v_rest.shape[0]
     n_pops = pop_bounds.shape[0] - 1
@@ -134,6 +138,16 @@ def run_sequence(
     cap = spike_step.shape[1]
     n_spikes = 0
     n_in = in_indptr.shape[0] - 1
+    plastic = pl_mode != 0
+    dt_ms = 0.0
+    if plastic:  # traces start from zero in every sequence; arrivals queue per delay slot
+        syn_tr[:] = 0.0
+        post_tr[:] = 0.0
+        dt_ms = pl[PL_DT]
+        arr_buf = np.empty((n_slots, max(1, np.count_nonzero(syn_kind))), np.int64)
+    else:
+        arr_buf = np.empty((n_slots, 0), np.int64)
+    arr_cnt = np.zeros(n_slots, np.int64)
     for t in range(n_steps):
         row = start + t
         frame = frame_start + t // frame_steps
@@ -159,6 +173,9 @@ def run_sequence(
         elif input_mode == INPUT_EVENTS:
             for e in range(ev_ptr[row], ev_ptr[row + 1]):
                 _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, ring_e, ring_i)
+        if plastic:
+            process_arrivals(t, slot, dt_ms, pl, arr_buf, arr_cnt, indices, data, syn_kind, syn_tr, post_tr,
+                             ring_e, ring_i)
         # 3. arrivals, exact integration, decay, threshold: one population at a time
         re = ring_e[slot]
         ri = ring_i[slot]
@@ -167,7 +184,8 @@ def run_sequence(
             lo, hi = pop_bounds[p], pop_bounds[p + 1]
             n_fired += _population_step(
                 pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
-                i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi], fired[lo:hi],
+                i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi],
+                fired[lo:hi],
             )
         # 4. bookkeeping and delivery of this step's spikes
         b = (t * n_bins) // n_steps
@@ -181,15 +199,26 @@ def run_sequence(
                             spike_step[seq, n_spikes] = t
                             spike_id[seq, n_spikes] = j
                     n_spikes += 1
+                    if plastic:
+                        post_spike(t, j, dt_ms, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr, post_tr)
                     for s in range(indptr[j], indptr[j + 1]):
-                        w = to_fixed(data[s])
                         tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
                         if tgt_slot >= n_slots:
                             tgt_slot -= n_slots
+                        if plastic and syn_kind[s] != SYN_STATIC:  # acts (and learns) on arrival
+                            arr_buf[tgt_slot, arr_cnt[tgt_slot]] = s
+                            arr_cnt[tgt_slot] += 1
+                            continue
+                        w = to_fixed(data[s])
                         if w >= 0:
                             ring_e[tgt_slot, indices[s]] += w
                         else:
                             ring_i[tgt_slot, indices[s]] += w
+        if plastic:
+            if pl_mode & PL_IP:
+                intrinsic_step(fired, th_off, pl[IP_ETA], pl[IP_TARGET])
+            if (pl_mode & PL_SCALE) and ((t + 1) % np.int64(pl[SCALE_EVERY]) == 0 or t == n_steps - 1):
+                scale_inputs(tgt_ptr, tgt_syn, data, syn_kind, scale_target)
         if (record & REC_STEPS) and (t + 1) % frame_steps == 0:
             for j in range(n):
                 step_traces[frame, j] = trace[j]
@@ -215,6 +244,7 @@ def simulate_batch(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
+    th_off, pl_mode, pl, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
 ):
     """Simulate the sequences ``seq_ids`` of a ragged batch in parallel.
 
@@ -229,6 +259,7 @@ def simulate_batch(
             indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
             v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
             spike_step, spike_id, spike_total, state_ids, state,
+            th_off, pl_mode, pl, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
         )
 
 
@@ -239,8 +270,10 @@ def simulate_batch_serial(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
+    th_off, pl_mode, pl, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
 ):
-    """Serial twin of :func:`simulate_batch` (no threading layer involved)."""
+    """Serial twin of :func:`simulate_batch` (no threading layer involved); plastic runs use it,
+    since learning runs the sequences in order."""
     for q in range(seq_ids.shape[0]):
         k = seq_ids[q]
         run_sequence(
@@ -249,4 +282,5 @@ def simulate_batch_serial(
             indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
             v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
             spike_step, spike_id, spike_total, state_ids, state,
+            th_off, pl_mode, pl, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
         )

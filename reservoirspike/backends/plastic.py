@@ -1,0 +1,120 @@
+"""Plasticity inside the CPU kernel: event-driven STDP, iSTDP, scaling, intrinsic plasticity.
+
+Traces are stored lazily (value at the last update plus that time) and
+decayed exactly when read.  A plastic synapse's spike is queued at emission
+and processed when it arrives (``delay`` steps later): its PSP uses the
+weight before the arrival's own update, as in Brian2's ``on_pre``.  Post
+spikes reach their incoming synapses through a target-sorted index.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+from ._math import to_fixed
+
+# bits of pl_mode
+PL_STDP, PL_ISTDP, PL_SCALE, PL_IP = 1, 2, 4, 8
+# entries of the parameter vector
+(TAU_P, TAU_M, TAU_X, TAU_Y, A2P, A3P, A2M, A3M, W_MIN, W_MAX, MU, NEAREST,
+ I_TAU, I_ETA, I_ALPHA, I_WMAX, SCALE_EVERY, IP_ETA, IP_TARGET, PL_DT) = range(20)
+N_PL = 20
+# synapse kinds
+SYN_STATIC, SYN_STDP, SYN_ISTDP = 0, 1, 2
+
+
+@njit(cache=True, inline="always")
+def _bump(trace, nearest):
+    return 1.0 if nearest else trace + 1.0
+
+
+@njit(cache=True)
+def process_arrivals(t, slot, dt, pl, arr_buf, arr_cnt, indices, data, syn_kind, syn_tr, post_tr, ring_e, ring_i):
+    """Plastic spikes arriving at step ``t``: deliver their PSP, then apply the pre-synaptic update."""
+    nearest = pl[NEAREST] != 0.0
+    for q in range(arr_cnt[slot]):
+        s = arr_buf[slot, q]
+        i = indices[s]
+        w = data[s]
+        fw = to_fixed(w)
+        if fw >= 0:
+            ring_e[slot, i] += fw
+        else:
+            ring_i[slot, i] += fw
+        since_pre = (t - syn_tr[s, 2]) * dt
+        since_post = (t - post_tr[i, 3]) * dt
+        if syn_kind[s] == SYN_STDP:
+            r1 = syn_tr[s, 0] * math.exp(-since_pre / pl[TAU_P])
+            r2 = syn_tr[s, 1] * math.exp(-since_pre / pl[TAU_X])
+            o1 = post_tr[i, 0] * math.exp(-since_post / pl[TAU_M])
+            dep = o1 * (pl[A2M] + pl[A3M] * r2)
+            if pl[MU] > 0.0:
+                dep *= (max(w, 0.0) / pl[W_MAX]) ** pl[MU]
+            data[s] = min(max(w + dep, pl[W_MIN]), pl[W_MAX])
+            syn_tr[s, 0] = _bump(r1, nearest)
+            syn_tr[s, 1] = _bump(r2, nearest)
+        else:  # inhibitory STDP on the magnitude
+            x_post = post_tr[i, 2] * math.exp(-since_post / pl[I_TAU])
+            m = -w + pl[I_ETA] * (x_post - pl[I_ALPHA])
+            data[s] = -min(max(m, 0.0), pl[I_WMAX])
+            syn_tr[s, 0] = syn_tr[s, 0] * math.exp(-since_pre / pl[I_TAU]) + 1.0
+        syn_tr[s, 2] = t
+    arr_cnt[slot] = 0
+
+
+@njit(cache=True)
+def post_spike(t, i, dt, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr, post_tr):
+    """Neuron ``i`` fired at the end of step ``t``: potentiate its incoming plastic synapses."""
+    tp = t + 1.0
+    since_post = (tp - post_tr[i, 3]) * dt
+    o1 = post_tr[i, 0] * math.exp(-since_post / pl[TAU_M])
+    o2 = post_tr[i, 1] * math.exp(-since_post / pl[TAU_Y])
+    x_post = post_tr[i, 2] * math.exp(-since_post / pl[I_TAU])
+    for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
+        s = tgt_syn[k]
+        kind = syn_kind[s]
+        if kind == SYN_STATIC:
+            continue
+        since_pre = (tp - syn_tr[s, 2]) * dt
+        w = data[s]
+        if kind == SYN_STDP:
+            r1 = syn_tr[s, 0] * math.exp(-since_pre / pl[TAU_P])
+            pot = r1 * (pl[A2P] + pl[A3P] * o2)
+            if pl[MU] > 0.0:
+                pot *= max(1.0 - w / pl[W_MAX], 0.0) ** pl[MU]
+            data[s] = min(max(w + pot, pl[W_MIN]), pl[W_MAX])
+        else:
+            x_pre = syn_tr[s, 0] * math.exp(-since_pre / pl[I_TAU])
+            data[s] = -min(max(-w + pl[I_ETA] * x_pre, 0.0), pl[I_WMAX])
+    nearest = pl[NEAREST] != 0.0
+    if pl_mode & PL_STDP:
+        post_tr[i, 0] = _bump(o1, nearest)
+        post_tr[i, 1] = _bump(o2, nearest)
+    if pl_mode & PL_ISTDP:
+        post_tr[i, 2] = x_post + 1.0
+    post_tr[i, 3] = tp
+
+
+@njit(cache=True)
+def scale_inputs(tgt_ptr, tgt_syn, data, syn_kind, target):
+    """Multiply each neuron's plastic excitatory inputs so that they sum to ``target[i]``."""
+    for i in range(tgt_ptr.shape[0] - 1):
+        total = 0.0
+        for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
+            s = tgt_syn[k]
+            if syn_kind[s] == SYN_STDP:
+                total += data[s]
+        if total > 0.0:
+            factor = target[i] / total
+            for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
+                s = tgt_syn[k]
+                if syn_kind[s] == SYN_STDP:
+                    data[s] = data[s] * factor
+
+
+@njit(cache=True)
+def intrinsic_step(fired, th_off, eta, target_per_step):
+    """Move every threshold towards the target rate: up after a spike, down slowly otherwise."""
+    for j in range(th_off.shape[0]):
+        th_off[j] += eta * ((1.0 if fired[j] else 0.0) - target_per_step)
