@@ -92,8 +92,8 @@ TRIPLET_SETS = {
 class TripletSTDP:
     """Triplet STDP (Pfister & Gerstner 2006), additive with hard bounds.
 
-    At a post spike ``dw = w_max * r1 * (a2_plus + a3_plus * o2)``; at a pre
-    arrival ``dw = -w_max * o1 * (a2_minus + a3_minus * r2)``, with fast traces
+    At a post spike ``dw = scale * r1 * (a2_plus + a3_plus * o2)``; at a pre
+    arrival ``dw = -scale * o1 * (a2_minus + a3_minus * r2)``, with fast traces
     r1 (tau_plus), o1 (tau_minus) and slow traces r2 (tau_x), o2 (tau_y)
     read just before their own spike's increment.  Use :meth:`published` for
     the paper's parameter sets (:data:`TRIPLET_SETS`).
@@ -106,6 +106,8 @@ class TripletSTDP:
         Amplitudes relative to ``w_max`` (all >= 0; depression is subtracted).
     w_max, w_min : float
         Weight bounds (mV).
+    scale : float, optional
+        Weight (mV) the relative amplitudes refer to (default ``w_max``).
     pairing : {"all", "nearest"}
     synapses : str
     """
@@ -120,10 +122,13 @@ class TripletSTDP:
     a3_minus: float = 2.3e-4
     w_max: float = 1.0
     w_min: float = 0.0
+    scale: float = None
     pairing: str = "all"
     synapses: str = "EE"
 
     def __post_init__(self):
+        if self.scale is not None:
+            check_positive("scale", self.scale)
         for name in ("tau_plus", "tau_minus", "tau_x", "tau_y"):
             check_positive(name, getattr(self, name))
         for name in ("a2_plus", "a3_plus", "a2_minus", "a3_minus"):
@@ -144,7 +149,7 @@ class TripletSTDP:
         return 0.0
 
     def kernel_terms(self):
-        m = self.w_max
+        m = self.w_max if self.scale is None else self.scale
         return (self.tau_plus, self.tau_minus, self.tau_x, self.tau_y, m * self.a2_plus, m * self.a3_plus,
                 -m * self.a2_minus, -m * self.a3_minus)
 

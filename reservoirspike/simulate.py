@@ -137,7 +137,11 @@ def _static_learning(network):
     """Kernel arguments of a run without plasticity."""
     from .backends.plastic import N_PL
 
-    return (network.data, network.threshold, 0, np.zeros(N_PL), np.zeros(0, np.uint8), np.zeros((0, 3)),
+    def writable(a):  # the kernel may write these when learning; arrays loaded read-only get a copy
+        return a if a.flags.writeable else a.copy()
+
+    return (writable(network.data), writable(network.threshold), 0, np.zeros(N_PL), np.zeros(0, np.uint8),
+            np.zeros((0, 3)),
             np.zeros((0, 4)), np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0))
 
 

@@ -101,3 +101,107 @@ def reference_simulate(net, x, seed, mode, frame_steps=1, v_init="rest"):
                 fw = fixed(wt)
                 (ring_e if fw >= 0 else ring_i)[(t + d) % (D + 1), tgt] += fw
     return np.array(spikes_t, np.int64), np.array(spikes_i, np.int64)
+
+
+def reference_plastic(net, probs, seed, rules, frame_steps=1):
+    """Brute-force plastic run of one sequence with Poisson input ``probs`` (n_frames, d).
+
+    Implements the documented rules directly: a plastic synapse's spike is
+    delivered and learns when it arrives (PSP with the weight before the
+    update), post spikes potentiate at the end of their step, traces decay
+    exactly from their last update.  Returns (spike steps, spike ids, weights).
+    """
+    import math
+
+    from reservoirspike.learning import LearningState
+
+    kind = LearningState(net, rules).syn_kind  # which synapses are plastic (setup, not dynamics)
+    N, dt = net.n_neurons, net.dt
+    tab = net.neuron_table()
+    pre = np.repeat(np.arange(N), np.diff(net.indptr))
+    post, delay = net.indices.astype(np.int64), net.delays.astype(np.int64)
+    w = net.data.copy()
+    Win = net.input_weights.toarray().astype(np.float64)
+    stdp, istdp = rules.stdp, rules.istdp
+    tp_, tm_, tx_, ty_, a2p, a3p, a2m, a3m = stdp.kernel_terms() if stdp else (1, 1, 1, 1, 0, 0, 0, 0)
+    nearest = stdp is not None and stdp.pairing == "nearest"
+    bump = (lambda x: 1.0) if nearest else (lambda x: x + 1.0)
+    D = int(delay.max())
+    ring_e = np.zeros((D + 1, N), np.int64)
+    ring_i = np.zeros((D + 1, N), np.int64)
+    queue = {}
+    r1, r2, last_pre = np.zeros(len(w)), np.zeros(len(w)), np.zeros(len(w))
+    o1, o2, xpost, last_post = np.zeros(N), np.zeros(N), np.zeros(N), np.zeros(N)
+    ie, ii, ye, yi = np.zeros(N), np.zeros(N), np.zeros(N), np.zeros(N)
+    refr = np.zeros(N, np.int64)
+    v = tab["v_rest"].copy()
+    out_t, out_i = [], []
+    for t in range(len(probs) * frame_steps):
+        slot = t % (D + 1)
+        fired_in = uniform_numpy(seed, STREAM_INPUT, t, np.arange(Win.shape[0])) < probs[t // frame_steps]
+        for c in np.flatnonzero(fired_in):
+            for j in np.flatnonzero(Win[c]):
+                fw = fixed(np.float32(Win[c, j]))
+                (ring_e if fw >= 0 else ring_i)[slot, j] += fw
+        for s in queue.pop(t, []):
+            i = post[s]
+            fw = fixed(w[s])
+            (ring_e if fw >= 0 else ring_i)[slot, i] += fw
+            since_pre, since_post = (t - last_pre[s]) * dt, (t - last_post[i]) * dt
+            if kind[s] == 1:
+                a = r1[s] * math.exp(-since_pre / tp_)
+                b = r2[s] * math.exp(-since_pre / tx_)
+                dep = o1[i] * math.exp(-since_post / tm_) * (a2m + a3m * b)
+                if stdp.mu > 0:
+                    dep *= (max(float(w[s]), 0.0) / stdp.w_max) ** stdp.mu
+                w[s] = min(max(float(w[s]) + dep, stdp.w_min), stdp.w_max)
+                r1[s], r2[s] = bump(a), bump(b)
+            else:
+                x = xpost[i] * math.exp(-since_post / istdp.tau)
+                w[s] = -min(max(-float(w[s]) + istdp.eta * (x - istdp.alpha), 0.0), istdp.w_max)
+                r1[s] = r1[s] * math.exp(-since_pre / istdp.tau) + 1.0
+            last_pre[s] = t
+        ye = ye + ring_e[slot] * 2.0**-32
+        yi = yi + ring_i[slot] * 2.0**-32
+        ring_e[slot] = 0
+        ring_i[slot] = 0
+        v_inf = tab["v_rest"] + tab["bias"]
+        v_new = (v_inf + (v - v_inf) * tab["p_mm"] + ie * tab["p_me"] + ye * tab["p_mye"]
+                 + ii * tab["p_mi"] + yi * tab["p_myi"])
+        held = refr > 0
+        v = np.where(held, tab["v_reset"], v_new)
+        ie, ye = ie * tab["p_ee"] + ye * tab["p_eye"], ye * tab["p_yye"]
+        ii, yi = ii * tab["p_ii"] + yi * tab["p_iyi"], yi * tab["p_yyi"]
+        f = v >= tab["v_threshold"]
+        v = np.where(f, tab["v_reset"], v)
+        refr = np.where(f, tab["ref_steps"], np.where(held, refr - 1, 0))
+        for j in np.flatnonzero(f):
+            out_t.append(t)
+            out_i.append(j)
+            tp = t + 1.0
+            since_post = (tp - last_post[j]) * dt
+            p1 = o1[j] * math.exp(-since_post / tm_)
+            p2 = o2[j] * math.exp(-since_post / ty_)
+            px = xpost[j] * math.exp(-since_post / istdp.tau) if istdp else 0.0
+            for s in np.flatnonzero((post == j) & (kind != 0)):
+                since_pre = (tp - last_pre[s]) * dt
+                if kind[s] == 1:
+                    pot = r1[s] * math.exp(-since_pre / tp_) * (a2p + a3p * p2)
+                    if stdp.mu > 0:
+                        pot *= max(1.0 - float(w[s]) / stdp.w_max, 0.0) ** stdp.mu
+                    w[s] = min(max(float(w[s]) + pot, stdp.w_min), stdp.w_max)
+                else:
+                    xp = r1[s] * math.exp(-since_pre / istdp.tau)
+                    w[s] = -min(max(-float(w[s]) + istdp.eta * xp, 0.0), istdp.w_max)
+            if stdp:
+                o1[j], o2[j] = bump(p1), bump(p2)
+            if istdp:
+                xpost[j] = px + 1.0
+            last_post[j] = tp
+            for s in np.flatnonzero(pre == j):
+                if kind[s]:
+                    queue.setdefault(t + delay[s], []).append(s)
+                else:
+                    fw = fixed(w[s])
+                    (ring_e if fw >= 0 else ring_i)[(t + delay[s]) % (D + 1), post[s]] += fw
+    return np.array(out_t), np.array(out_i), w
