@@ -1,0 +1,83 @@
+"""Cost of plasticity on the reservoir-shaped case of issue 4.
+
+The batch workload's network (1000 LIF, 80/20, p=0.1, 100 Poisson inputs at
+20 Hz, dt = 1 ms) simulated for ``--duration`` s of biological time as one
+sequence: static; with additive pair STDP on E->E whose amplitudes are zero
+(same activity, all the bookkeeping); and with real STDP (tau = 20 ms,
+w_max = 2 w_E, A+ = 0.01 w_max, A- = -1.05 A+).  Prints run times (median of
+``--repeats``, compilation excluded), ratios to static, rates and the weight
+statistics after learning.
+
+    python benchmarks/plasticity.py [--duration 100] [--repeats 3] [--json]
+"""
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from reservoirspike.learning import LearningState
+from reservoirspike.plasticity import STDP
+from reservoirspike.simulate import run_encoded
+from reservoirspike.workloads import RATE_ENCODER, batch_network
+
+
+def _time(fn, repeats):
+    fn()  # compilation / cache load
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times)), out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=100.0, help="biological time in s")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    net = batch_network()
+    steps = int(round(args.duration * 1000 / net.dt))
+    kin = RATE_ENCODER.encode(RATE_ENCODER.validate(np.full((1, 1, 100), 20.0))[0], net.dt, steps)
+    w_max = 2 * 0.5
+    rules = {"static": None,
+             "stdp, zero amplitudes": STDP(a_plus=0.0, a_minus=0.0, w_max=w_max),
+             "stdp": STDP(a_plus=0.01 * w_max, a_minus=-1.05 * 0.01 * w_max, w_max=w_max)}
+    exc = net.excitatory
+    rows = []
+    for name, rule in rules.items():
+        def run(rule=rule):
+            state = None if rule is None else LearningState(net, rule)
+            res = run_encoded(net, kin, seed=1, record=("counts",), n_jobs=1, learning=state)
+            return res, state
+        run_s, (res, state) = _time(run, args.repeats)
+        rate_e = res.counts[0].sum(0)[exc].mean() / args.duration
+        row = {"system": "reservoirspike", "case": name, "run_s": run_s, "rate_exc_hz": float(rate_e)}
+        if state is not None and rule.a_plus > 0:
+            ee = state.syn_kind == 1
+            w = state.data[ee].astype(float)
+            row.update(mean_ee_before=float(net.data[ee].mean()), mean_ee_after=float(w.mean()),
+                       frac_at_max=float(np.mean(w >= w_max - 1e-6)), frac_at_zero=float(np.mean(w <= 1e-6)))
+        rows.append(row)
+    base = rows[0]["run_s"]
+    for r in rows:
+        r["ratio_to_static"] = r["run_s"] / base
+    if args.json:
+        for r in rows:
+            print(json.dumps(r))
+        return rows
+    print(f"reservoir-shaped case, {args.duration:g} s of biological time, 1 thread")
+    print(f"{'case':<24}{'run s':>9}{'x static':>10}{'E rate Hz':>11}")
+    for r in rows:
+        print(f"{r['case']:<24}{r['run_s']:>9.2f}{r['ratio_to_static']:>10.2f}{r['rate_exc_hz']:>11.2f}")
+    last = rows[-1]
+    print(f"after STDP: mean E->E weight {last['mean_ee_before']:.3f} -> {last['mean_ee_after']:.3f} mV, "
+          f"{100 * last['frac_at_max']:.1f} % at w_max, {100 * last['frac_at_zero']:.1f} % at 0")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
