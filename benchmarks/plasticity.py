@@ -8,11 +8,16 @@ w_max = 2 w_E, A+ = 0.01 w_max, A- = -1.05 A+).  Prints run times (median of
 ``--repeats``, compilation excluded), ratios to static, rates and the weight
 statistics after learning.
 
-    python benchmarks/plasticity.py [--duration 100] [--repeats 3] [--json]
+    python benchmarks/plasticity.py [--duration 100] [--repeats 3] [--brian-python PATH] [--json]
+
+With ``--brian-python`` (a Python with Brian2, see benchmarks/cuba.py) the
+same three cases also run in Brian2 cpp_standalone, in the same run.
 """
 
 import argparse
 import json
+import pathlib
+import subprocess
 import time
 
 import numpy as np
@@ -37,6 +42,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=100.0, help="biological time in s")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--brian-python", default=None, help="a Python interpreter with Brian2 installed")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     net = batch_network()
@@ -65,17 +71,28 @@ def main(argv=None):
     base = rows[0]["run_s"]
     for r in rows:
         r["ratio_to_static"] = r["run_s"] / base
+    if args.brian_python:
+        script = pathlib.Path(__file__).with_name("peers") / "brian2_reservoir_stdp.py"
+        peer = []
+        for name, case in (("static", "static"), ("stdp, zero amplitudes", "zero"), ("stdp", "stdp")):
+            out = subprocess.run([args.brian_python, str(script), str(args.duration), case], capture_output=True,
+                                 text=True, check=True)
+            peer.append({"system": "brian2-standalone", "case": name, **json.loads(out.stdout.splitlines()[-1])})
+        for r in peer:
+            r["ratio_to_static"] = r["run_s"] / peer[0]["run_s"]
+        rows.extend(peer)
     if args.json:
         for r in rows:
             print(json.dumps(r))
         return rows
     print(f"reservoir-shaped case, {args.duration:g} s of biological time, 1 thread")
-    print(f"{'case':<24}{'run s':>9}{'x static':>10}{'E rate Hz':>11}")
+    print(f"{'system':<20}{'case':<24}{'run s':>9}{'x static':>10}{'E rate Hz':>11}{'mean w_EE after':>17}"
+          f"{'% at max':>10}{'% at 0':>8}")
     for r in rows:
-        print(f"{r['case']:<24}{r['run_s']:>9.2f}{r['ratio_to_static']:>10.2f}{r['rate_exc_hz']:>11.2f}")
-    last = rows[-1]
-    print(f"after STDP: mean E->E weight {last['mean_ee_before']:.3f} -> {last['mean_ee_after']:.3f} mV, "
-          f"{100 * last['frac_at_max']:.1f} % at w_max, {100 * last['frac_at_zero']:.1f} % at 0")
+        extra = (f"{r['mean_ee_after']:>17.3f}{100 * r['frac_at_max']:>10.1f}{100 * r['frac_at_zero']:>8.1f}"
+                 if "mean_ee_after" in r and r["case"] == "stdp" else "")
+        print(f"{r['system']:<20}{r['case']:<24}{r['run_s']:>9.2f}{r['ratio_to_static']:>10.2f}"
+              f"{r['rate_exc_hz']:>11.2f}{extra}")
     return rows
 
 
