@@ -62,6 +62,14 @@ class LIF:
         Mean background drive into the excitatory synaptic variable (mV/ms).
     noise_std : float
         Amplitude of its Gaussian white noise (mV/ms**0.5).
+    e_rev_exc : float, optional
+        Reversal potential (mV) of conductance-based excitatory synapses.
+        When set, the excitatory variable is a conductance g_e in units of
+        the leak conductance (weights are dimensionless conductance
+        increments) and the membrane obeys
+        ``tau_m dV/dt = (v_rest - V) + g_e (e_rev_exc - V) + I_i + bias``.
+        V is then advanced with the step-averaged conductance (exact when
+        g_e is constant over the step; not exact in general).
     """
 
     tau_m: float = 20.0
@@ -75,6 +83,7 @@ class LIF:
     synapse: str = "exponential"
     noise_mean: float = 0.0
     noise_std: float = 0.0
+    e_rev_exc: float = None
 
     def __post_init__(self):
         for name in ("tau_m", "tau_e", "tau_i"):
@@ -84,6 +93,10 @@ class LIF:
         check_real("t_ref", self.t_ref, low=0.0)
         check_real("noise_std", self.noise_std, low=0.0)
         check_choice("synapse", self.synapse, SYNAPSES)
+        if self.e_rev_exc is not None:
+            check_real("e_rev_exc", self.e_rev_exc)
+            if self.synapse != "exponential":
+                raise ValueError("conductance-based excitation (e_rev_exc) needs synapse='exponential'")
         if self.v_reset >= self.v_threshold:
             raise ValueError(
                 f"v_reset must be below v_threshold, got v_reset={self.v_reset} "
@@ -218,6 +231,10 @@ def propagators(model, dt):
         "v_threshold": model.v_threshold,
         "bias": model.bias,
         "has_drive": float(model.noise_mean != 0.0 or model.noise_std > 0.0),
+        "conductance": float(model.e_rev_exc is not None),
+        "e_rev_exc": 0.0 if model.e_rev_exc is None else model.e_rev_exc,
+        "g_avg": model.tau_e / dt * (1.0 - np.exp(-dt / model.tau_e)),
+        "dt_over_tau_m": dt / model.tau_m,
         "drive_offset": offset,
         "drive_gain": gain,
     }

@@ -9,6 +9,8 @@ adaptation decay, neurons at or above threshold spike, reset, and schedule
 their spikes ``delay`` steps on.
 """
 
+import math
+
 import numpy as np
 
 from reservoirspike._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, uniform_numpy
@@ -84,6 +86,15 @@ def reference_simulate(net, x, seed, mode, frame_steps=1, v_init="rest"):
         v_inf = tab["v_rest"] + drive
         v_new = (v_inf + (v - v_inf) * tab["p_mm"] + ie * tab["p_me"] + ye * tab["p_mye"]
                  + ii * tab["p_mi"] + yi * tab["p_myi"])
+        cond = tab["conductance"] != 0
+        if cond.any():  # conductance-based excitation: step-averaged conductance, exact decay of g
+            g = ie + ye
+            gbar = g * tab["g_avg"]
+            target = (v_inf + gbar * tab["e_rev_exc"]) / (1.0 + gbar)
+            decay = np.array([math.exp(x) for x in -(1.0 + gbar) * tab["dt_over_tau_m"]])
+            v_cond = target + (v - target) * decay + ii * tab["p_mi"] + yi * tab["p_myi"]
+            v_new = np.where(cond, v_cond, v_new)
+            ie, ye = np.where(cond, g, ie), np.where(cond, 0.0, ye)
         held = refr > 0
         v = np.where(held, tab["v_reset"], v_new)
         ie, ye = ie * tab["p_ee"] + ye * tab["p_eye"], ye * tab["p_yye"]

@@ -191,3 +191,37 @@ def test_small_plastic_network_equals_numpy_reference(rules):
     np.testing.assert_array_equal(ids, ref_i)
     assert not np.array_equal(state.data, net.data)
     np.testing.assert_array_equal(state.data, ref_w)
+
+
+def _song_miller_abbott(mu, seconds):
+    """1000 Poisson inputs (15 Hz) through parrot neurons onto one conductance-based LIF neuron."""
+    from reservoirspike.simulate import run_encoded
+
+    n, g_max = 1000, 0.01
+    parrot = LIF(tau_e=0.2, t_ref=1.0)  # fires once in the step of its input event
+    out = LIF(tau_m=10.0, tau_e=5.0, v_rest=-74.0, v_reset=-60.0, v_threshold=-54.0, t_ref=0.0, e_rev_exc=0.0)
+    rng = np.random.default_rng(0)
+    net = Network((Population("in", n, True, parrot), Population("out", 1, True, out)), DT,
+                  indptr=np.r_[np.arange(n + 1), n], indices=np.full(n, n), data=rng.uniform(0, g_max, n),
+                  delays=np.ones(n), n_inputs=n, input_indptr=np.arange(n + 1), input_indices=np.arange(n),
+                  input_data=np.full(n, 5000.0))
+    rule = STDP(a_plus=0.01 * g_max, a_minus=-1.05 * 0.01 * g_max, w_max=g_max, mu=mu)
+    kin = RATE_ENCODER.encode(RATE_ENCODER.validate(np.full((1, 1, n), 15.0))[0], DT, int(seconds * 1000 / DT))
+    state = LearningState(net, rule)
+    res = run_encoded(net, kin, seed=1, record=("spikes",), n_jobs=1, learning=state)
+    times, ids = res.spikes(0)
+    out_times = times[ids == n]
+    first, last = np.sum(out_times < 10_000) / 10.0, np.sum(out_times >= (seconds - 10) * 1000) / 10.0
+    return state.data[:n] / g_max, first, last
+
+
+def test_song_miller_abbott_weights_turn_bimodal_and_rate_falls():
+    w, first, last = _song_miller_abbott(mu=0.0, seconds=100.0)
+    # Brian2 here: about 24 % below 0.1 g_max, 19 % above 0.9 g_max, 47 Hz -> 23 Hz
+    assert 0.15 < np.mean(w < 0.1) < 0.35 and 0.10 < np.mean(w > 0.9) < 0.30
+    assert np.mean((w > 0.3) & (w < 0.7)) < 0.35  # the middle empties out
+    assert first > 30 and last < 0.6 * first
+    w_mult, _, _ = _song_miller_abbott(mu=1.0, seconds=50.0)
+    assert np.mean(w_mult < 0.1) == 0 and np.mean(w_mult > 0.9) == 0  # one mode, away from the bounds
+    hist = np.histogram(w_mult, bins=10, range=(0, 1))[0]
+    assert hist.argmax() in (4, 5) and np.count_nonzero(hist) <= 4

@@ -96,3 +96,15 @@ def test_thread_count_is_restored():
     before = numba.get_num_threads()
     simulate(_net(), _batch(), n_jobs=1, record=("counts",))
     assert numba.get_num_threads() == before
+
+
+def test_conductance_based_excitation_equals_reference():
+    cond = LIF(tau_m=10.0, tau_e=5.0, v_rest=-74.0, v_reset=-60.0, v_threshold=-54.0, t_ref=1.0, e_rev_exc=0.0)
+    net = random_reservoir(80, connectivity=0.2, weights={"E": 0.05, "I": -2.0}, delay=(1.0, 3.0), neuron=cond,
+                           inhibitory_neuron=LIF(), dt=0.5, random_state=2)
+    net = connect_inputs(net, 5, connectivity=0.5, weight=0.3, random_state=3)
+    rates = np.full((4, 5), 80.0)
+    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
+    res = simulate(net, rates[None], encoder=enc, steps_per_frame=200, record=("spikes",), random_state=4)
+    ref = reference_simulate(net, rates * net.dt / 1000.0, derive_seed(4), "poisson", frame_steps=200)
+    _assert_same_spikes(res, ref)

@@ -17,6 +17,8 @@ A spike in step ``t`` is reported at time ``(t + 1) * dt``, the end of the
 step in which the threshold was crossed.
 """
 
+import math
+
 import llvmlite.binding as llvm
 import numpy as np
 from numba import njit, prange
@@ -33,9 +35,11 @@ llvm.set_option("reservoirspike", "-vectorize-memory-check-threshold=1024")
 
 # columns of the per-population parameter table (see reservoirspike.neurons.propagators)
 POP_COLUMNS = ("v_reset", "v_threshold", "ref_steps", "p_mm", "p_me", "p_mye", "p_ee", "p_eye", "p_yye",
-               "p_mi", "p_myi", "p_ii", "p_iyi", "p_yyi", "p_aa", "dtheta", "has_drive")
+               "p_mi", "p_myi", "p_ii", "p_iyi", "p_yyi", "p_aa", "dtheta", "has_drive",
+               "conductance", "e_rev_exc", "g_avg", "dt_over_tau_m")
 (V_RESET, V_TH, REF, P_MM, P_ME, P_MYE, P_EE, P_EYE, P_YYE,
- P_MI, P_MYI, P_II, P_IYI, P_YYI, P_AA, DTHETA, HAS_DRIVE) = range(len(POP_COLUMNS))
+ P_MI, P_MYI, P_II, P_IYI, P_YYI, P_AA, DTHETA, HAS_DRIVE,
+ COND, E_REV, G_AVG, DT_TAU) = range(len(POP_COLUMNS))
 
 # input modes
 INPUT_CURRENT, INPUT_POISSON, INPUT_EVENTS = 0, 1, 2
@@ -65,6 +69,9 @@ def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_o
     p_mm, p_me, p_mye, p_ee, p_eye, p_yye = pp[P_MM], pp[P_ME], pp[P_MYE], pp[P_EE], pp[P_EYE], pp[P_YYE]
     p_mi, p_myi, p_ii, p_iyi, p_yyi = pp[P_MI], pp[P_MYI], pp[P_II], pp[P_IYI], pp[P_YYI]
     p_aa, dtheta = pp[P_AA], pp[DTHETA]
+    if pp[COND] != 0.0:
+        return _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr,
+                                            theta, trace, fired)
     n_fired = 0
     for j in range(v.shape[0]):
         ye = y_e[j] + re[j] * FIXED_INV  # arrivals of this step enter the entry variables
@@ -78,6 +85,47 @@ def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_o
         vj = v_reset if held else v_new  # held at reset while refractory
         i_e[j] = ie * p_ee + ye * p_eye
         y_e[j] = ye * p_yye
+        i_i[j] = ii * p_ii + yi * p_iyi
+        y_i[j] = yi * p_yyi
+        th = theta[j] * p_aa
+        f = vj >= v_th + th_off[j] + th
+        fired[j] = f
+        n_fired += f
+        v[j] = v_reset if f else vj
+        refr[j] = ref if f else max(r - 1, 0)
+        theta[j] = th + dtheta if f else th
+        trace[j] = trace[j] * trace_decay + (1.0 if f else 0.0)
+    return n_fired
+
+
+@njit(cache=True, error_model="numpy")
+def _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
+                                 trace, fired):
+    """Like :func:`_population_step` with conductance-based excitation (exponential synapses).
+
+    Over a step, V relaxes towards ``(v_inf + g e_rev) / (1 + g)`` at rate
+    ``(1 + g) / tau_m`` with ``g`` the conductance averaged over the step
+    (``g_start * g_avg``, exact for its exponential decay); inhibition stays
+    current-based and is added with its exact coefficients.
+    """
+    v_reset, v_th, ref = pp[V_RESET], pp[V_TH], np.int32(pp[REF])
+    p_ee, p_mi, p_myi, p_ii, p_iyi, p_yyi = pp[P_EE], pp[P_MI], pp[P_MYI], pp[P_II], pp[P_IYI], pp[P_YYI]
+    p_aa, dtheta, e_rev, g_avg, dt_tau = pp[P_AA], pp[DTHETA], pp[E_REV], pp[G_AVG], pp[DT_TAU]
+    n_fired = 0
+    for j in range(v.shape[0]):
+        g = i_e[j] + y_e[j] + re[j] * FIXED_INV  # conductance at the step start, arrivals included
+        yi = y_i[j] + ri[j] * FIXED_INV
+        re[j] = 0
+        ri[j] = 0
+        ii = i_i[j]
+        gbar = g * g_avg
+        target = (v_inf[j] + gbar * e_rev) / (1.0 + gbar)
+        v_new = target + (v[j] - target) * math.exp(-(1.0 + gbar) * dt_tau) + ii * p_mi + yi * p_myi
+        r = refr[j]
+        held = r > 0
+        vj = v_reset if held else v_new
+        i_e[j] = g * p_ee
+        y_e[j] = 0.0
         i_i[j] = ii * p_ii + yi * p_iyi
         y_i[j] = yi * p_yyi
         th = theta[j] * p_aa
