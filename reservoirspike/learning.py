@@ -72,12 +72,13 @@ class LearningState:
             pl[K.IP_ETA] = rules.intrinsic.eta
             pl[K.IP_TARGET] = rules.intrinsic.target_rate * network.dt / 1000.0
         self.pl_mode, self.pl = mode, pl
+        self.decay = K.decay_tables(pl)
         self.syn_tr = np.zeros((n_syn, 3))
         self.post_tr = np.zeros((n, 4))
 
     def kernel_args(self):
-        """(data, th_off, pl_mode, pl, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target)."""
-        return (self.data, self.th_off, self.pl_mode, self.pl, self.syn_kind, self.syn_tr, self.post_tr,
+        """(data, th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target)."""
+        return (self.data, self.th_off, self.pl_mode, self.pl, self.decay, self.syn_kind, self.syn_tr, self.post_tr,
                 self.tgt_ptr, self.tgt_syn, self.scale_target)
 
     def network(self, base):

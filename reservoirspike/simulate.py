@@ -140,8 +140,8 @@ def _static_learning(network):
     def writable(a):  # the kernel may write these when learning; arrays loaded read-only get a copy
         return a if a.flags.writeable else a.copy()
 
-    return (writable(network.data), writable(network.threshold), 0, np.zeros(N_PL), np.zeros(0, np.uint8),
-            np.zeros((0, 3)),
+    return (writable(network.data), writable(network.threshold), 0, np.zeros(N_PL), np.zeros((5, 1)),
+            np.zeros(0, np.uint8), np.zeros((0, 3)),
             np.zeros((0, 4)), np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0))
 
 

@@ -127,6 +127,11 @@ def reference_plastic(net, probs, seed, rules, frame_steps=1):
     from reservoirspike.learning import LearningState
 
     kind = LearningState(net, rules).syn_kind  # which synapses are plastic (setup, not dynamics)
+    from reservoirspike.backends.plastic import table_length
+
+    def dec(lag, tau):  # documented: exp(-(m dt)/tau) for a lag of m steps, zero beyond 40 tau
+        m = int(lag)
+        return math.exp(-(m * dt) / tau) if m < table_length(tau, dt) else 0.0
     N, dt = net.n_neurons, net.dt
     tab = net.neuron_table()
     pre = np.repeat(np.arange(N), np.diff(net.indptr))
@@ -158,19 +163,19 @@ def reference_plastic(net, probs, seed, rules, frame_steps=1):
             i = post[s]
             fw = fixed(w[s])
             (ring_e if fw >= 0 else ring_i)[slot, i] += fw
-            since_pre, since_post = (t - last_pre[s]) * dt, (t - last_post[i]) * dt
+            since_pre, since_post = t - last_pre[s], t - last_post[i]
             if kind[s] == 1:
-                a = r1[s] * math.exp(-since_pre / tp_)
-                b = r2[s] * math.exp(-since_pre / tx_)
-                dep = o1[i] * math.exp(-since_post / tm_) * (a2m + a3m * b)
+                a = r1[s] * dec(since_pre, tp_)
+                b = r2[s] * dec(since_pre, tx_)
+                dep = o1[i] * dec(since_post, tm_) * (a2m + a3m * b)
                 if stdp.mu > 0:
                     dep *= (max(float(w[s]), 0.0) / stdp.w_max) ** stdp.mu
                 w[s] = min(max(float(w[s]) + dep, stdp.w_min), stdp.w_max)
                 r1[s], r2[s] = bump(a), bump(b)
             else:
-                x = xpost[i] * math.exp(-since_post / istdp.tau)
+                x = xpost[i] * dec(since_post, istdp.tau)
                 w[s] = -min(max(-float(w[s]) + istdp.eta * (x - istdp.alpha), 0.0), istdp.w_max)
-                r1[s] = r1[s] * math.exp(-since_pre / istdp.tau) + 1.0
+                r1[s] = r1[s] * dec(since_pre, istdp.tau) + 1.0
             last_pre[s] = t
         ye = ye + ring_e[slot] * 2.0**-32
         yi = yi + ring_i[slot] * 2.0**-32
@@ -190,19 +195,19 @@ def reference_plastic(net, probs, seed, rules, frame_steps=1):
             out_t.append(t)
             out_i.append(j)
             tp = t + 1.0
-            since_post = (tp - last_post[j]) * dt
-            p1 = o1[j] * math.exp(-since_post / tm_)
-            p2 = o2[j] * math.exp(-since_post / ty_)
-            px = xpost[j] * math.exp(-since_post / istdp.tau) if istdp else 0.0
+            since_post = tp - last_post[j]
+            p1 = o1[j] * dec(since_post, tm_)
+            p2 = o2[j] * dec(since_post, ty_)
+            px = xpost[j] * dec(since_post, istdp.tau) if istdp else 0.0
             for s in np.flatnonzero((post == j) & (kind != 0)):
-                since_pre = (tp - last_pre[s]) * dt
+                since_pre = tp - last_pre[s]
                 if kind[s] == 1:
-                    pot = r1[s] * math.exp(-since_pre / tp_) * (a2p + a3p * p2)
+                    pot = r1[s] * dec(since_pre, tp_) * (a2p + a3p * p2)
                     if stdp.mu > 0:
                         pot *= max(1.0 - float(w[s]) / stdp.w_max, 0.0) ** stdp.mu
                     w[s] = min(max(float(w[s]) + pot, stdp.w_min), stdp.w_max)
                 else:
-                    xp = r1[s] * math.exp(-since_pre / istdp.tau)
+                    xp = r1[s] * dec(since_pre, istdp.tau)
                     w[s] = -min(max(-float(w[s]) + istdp.eta * xp, 0.0), istdp.w_max)
             if stdp:
                 o1[j], o2[j] = bump(p1), bump(p2)

@@ -25,7 +25,7 @@ from numba import njit, prange
 
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
 from ._math import FIXED_INV, membrane_step, standard_normal, to_fixed
-from .plastic import (IP_ETA, IP_TARGET, PL_DT, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, intrinsic_step, post_spike,
+from .plastic import (IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, intrinsic_step, post_spike,
                       process_arrivals, scale_inputs)
 
 # The neuron loop touches many arrays; LLVM only vectorises it when allowed enough runtime
@@ -156,7 +156,7 @@ def run_sequence(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
-    th_off, pl_mode, pl, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
+    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
 ):
     """Simulate one sequence of ``n_steps`` steps.
 
@@ -187,11 +187,9 @@ def run_sequence(
     n_spikes = 0
     n_in = in_indptr.shape[0] - 1
     plastic = pl_mode != 0
-    dt_ms = 0.0
     if plastic:  # traces start from zero in every sequence; arrivals queue per delay slot
         syn_tr[:] = 0.0
         post_tr[:] = 0.0
-        dt_ms = pl[PL_DT]
         arr_buf = np.empty((n_slots, max(1, np.count_nonzero(syn_kind))), np.int64)
     else:
         arr_buf = np.empty((n_slots, 0), np.int64)
@@ -222,7 +220,7 @@ def run_sequence(
             for e in range(ev_ptr[row], ev_ptr[row + 1]):
                 _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, ring_e, ring_i)
         if plastic:
-            process_arrivals(t, slot, dt_ms, pl, arr_buf, arr_cnt, indices, data, syn_kind, syn_tr, post_tr,
+            process_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, syn_tr, post_tr,
                              ring_e, ring_i)
         # 3. arrivals, exact integration, decay, threshold: one population at a time
         re = ring_e[slot]
@@ -248,7 +246,7 @@ def run_sequence(
                             spike_id[seq, n_spikes] = j
                     n_spikes += 1
                     if plastic:
-                        post_spike(t, j, dt_ms, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr, post_tr)
+                        post_spike(t, j, decay, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr, post_tr)
                     for s in range(indptr[j], indptr[j + 1]):
                         tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
                         if tgt_slot >= n_slots:
@@ -292,7 +290,7 @@ def simulate_batch(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
-    th_off, pl_mode, pl, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
+    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
 ):
     """Simulate the sequences ``seq_ids`` of a ragged batch in parallel.
 
@@ -307,7 +305,7 @@ def simulate_batch(
             indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
             v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
             spike_step, spike_id, spike_total, state_ids, state,
-            th_off, pl_mode, pl, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
+            th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
         )
 
 
@@ -318,7 +316,7 @@ def simulate_batch_serial(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
-    th_off, pl_mode, pl, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
+    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
 ):
     """Serial twin of :func:`simulate_batch` (no threading layer involved); plastic runs use it,
     since learning runs the sequences in order."""
@@ -330,5 +328,5 @@ def simulate_batch_serial(
             indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
             v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
             spike_step, spike_id, spike_total, state_ids, state,
-            th_off, pl_mode, pl, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
+            th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
         )

@@ -1,7 +1,9 @@
 """Plasticity inside the CPU kernel: event-driven STDP, iSTDP, scaling, intrinsic plasticity.
 
 Traces are stored lazily (value at the last update plus that time) and
-decayed exactly when read.  A plastic synapse's spike is queued at emission
+decayed when read by ``exp(-(m * dt) / tau)`` for a lag of m whole steps,
+looked up in a table built once; a trace untouched for more than 40 time
+constants (``exp(-40) < 5e-18``) counts as zero.  A plastic synapse's spike is queued at emission
 and processed when it arrives (``delay`` steps later): its PSP uses the
 weight before the arrival's own update, as in Brian2's ``on_pre``.  Post
 spikes reach their incoming synapses through a target-sorted index.
@@ -24,13 +26,46 @@ N_PL = 20
 SYN_STATIC, SYN_STDP, SYN_ISTDP = 0, 1, 2
 
 
+# rows of the decay table
+D_P, D_M, D_X, D_Y, D_I = range(5)
+MAX_TABLE = 1 << 20
+
+
+def table_length(tau, dt):
+    """Entries of a decay table for ``tau``: lags up to 40 time constants (at most 2**20)."""
+    return min(int(math.ceil(40.0 * tau / dt)) + 1, MAX_TABLE)
+
+
+@njit(cache=True)
+def _fill_tables(taus, lengths, dt, out):
+    for r in range(taus.shape[0]):
+        for m in range(lengths[r]):
+            out[r, m] = math.exp(-(m * dt) / taus[r])
+
+
+def decay_tables(pl):
+    """Decay factors (5, L): row k, column m is ``exp(-(m dt) / tau_k)``, zero beyond 40 tau_k."""
+    dt = pl[PL_DT]
+    taus = np.array([pl[TAU_P], pl[TAU_M], pl[TAU_X], pl[TAU_Y], pl[I_TAU]])
+    lengths = np.array([table_length(t, dt) for t in taus], np.int64)
+    out = np.zeros((5, int(lengths.max())))
+    _fill_tables(taus, lengths, dt, out)
+    return out
+
+
+@njit(cache=True, inline="always")
+def _decay(table, row, lag):
+    m = np.int64(lag)
+    return table[row, m] if m < table.shape[1] else 0.0
+
+
 @njit(cache=True, inline="always")
 def _bump(trace, nearest):
     return 1.0 if nearest else trace + 1.0
 
 
 @njit(cache=True)
-def process_arrivals(t, slot, dt, pl, arr_buf, arr_cnt, indices, data, syn_kind, syn_tr, post_tr, ring_e, ring_i):
+def process_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indices, data, syn_kind, syn_tr, post_tr, ring_e, ring_i):
     """Plastic spikes arriving at step ``t``: deliver their PSP, then apply the pre-synaptic update."""
     nearest = pl[NEAREST] != 0.0
     for q in range(arr_cnt[slot]):
@@ -42,12 +77,12 @@ def process_arrivals(t, slot, dt, pl, arr_buf, arr_cnt, indices, data, syn_kind,
             ring_e[slot, i] += fw
         else:
             ring_i[slot, i] += fw
-        since_pre = (t - syn_tr[s, 2]) * dt
-        since_post = (t - post_tr[i, 3]) * dt
+        since_pre = t - syn_tr[s, 2]
+        since_post = t - post_tr[i, 3]
         if syn_kind[s] == SYN_STDP:
-            r1 = syn_tr[s, 0] * math.exp(-since_pre / pl[TAU_P])
-            r2 = syn_tr[s, 1] * math.exp(-since_pre / pl[TAU_X])
-            o1 = post_tr[i, 0] * math.exp(-since_post / pl[TAU_M])
+            r1 = syn_tr[s, 0] * _decay(table, D_P, since_pre)
+            r2 = syn_tr[s, 1] * _decay(table, D_X, since_pre)
+            o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
             dep = o1 * (pl[A2M] + pl[A3M] * r2)
             if pl[MU] > 0.0:
                 dep *= (max(w, 0.0) / pl[W_MAX]) ** pl[MU]
@@ -55,37 +90,37 @@ def process_arrivals(t, slot, dt, pl, arr_buf, arr_cnt, indices, data, syn_kind,
             syn_tr[s, 0] = _bump(r1, nearest)
             syn_tr[s, 1] = _bump(r2, nearest)
         else:  # inhibitory STDP on the magnitude
-            x_post = post_tr[i, 2] * math.exp(-since_post / pl[I_TAU])
+            x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
             m = -w + pl[I_ETA] * (x_post - pl[I_ALPHA])
             data[s] = -min(max(m, 0.0), pl[I_WMAX])
-            syn_tr[s, 0] = syn_tr[s, 0] * math.exp(-since_pre / pl[I_TAU]) + 1.0
+            syn_tr[s, 0] = syn_tr[s, 0] * _decay(table, D_I, since_pre) + 1.0
         syn_tr[s, 2] = t
     arr_cnt[slot] = 0
 
 
 @njit(cache=True)
-def post_spike(t, i, dt, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr, post_tr):
+def post_spike(t, i, table, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr, post_tr):
     """Neuron ``i`` fired at the end of step ``t``: potentiate its incoming plastic synapses."""
     tp = t + 1.0
-    since_post = (tp - post_tr[i, 3]) * dt
-    o1 = post_tr[i, 0] * math.exp(-since_post / pl[TAU_M])
-    o2 = post_tr[i, 1] * math.exp(-since_post / pl[TAU_Y])
-    x_post = post_tr[i, 2] * math.exp(-since_post / pl[I_TAU])
+    since_post = tp - post_tr[i, 3]
+    o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
+    o2 = post_tr[i, 1] * _decay(table, D_Y, since_post)
+    x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
     for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
         s = tgt_syn[k]
         kind = syn_kind[s]
         if kind == SYN_STATIC:
             continue
-        since_pre = (tp - syn_tr[s, 2]) * dt
+        since_pre = tp - syn_tr[s, 2]
         w = data[s]
         if kind == SYN_STDP:
-            r1 = syn_tr[s, 0] * math.exp(-since_pre / pl[TAU_P])
+            r1 = syn_tr[s, 0] * _decay(table, D_P, since_pre)
             pot = r1 * (pl[A2P] + pl[A3P] * o2)
             if pl[MU] > 0.0:
                 pot *= max(1.0 - w / pl[W_MAX], 0.0) ** pl[MU]
             data[s] = min(max(w + pot, pl[W_MIN]), pl[W_MAX])
         else:
-            x_pre = syn_tr[s, 0] * math.exp(-since_pre / pl[I_TAU])
+            x_pre = syn_tr[s, 0] * _decay(table, D_I, since_pre)
             data[s] = -min(max(-w + pl[I_ETA] * x_pre, 0.0), pl[I_WMAX])
     nearest = pl[NEAREST] != 0.0
     if pl_mode & PL_STDP:
