@@ -209,7 +209,18 @@ class DeltaEncoder(Encoder):
     def n_channels(self, n_features):
         return 2 * n_features
 
+    #: most spikes one frame of one channel may send; beyond it the threshold is far too small
+    max_events_per_frame = 100_000
+
     def encode(self, seqs, dt, frame_steps):
+        for i, s in enumerate(seqs):
+            # the reference moves by at most |x - previous reference|, so this bounds the events per frame
+            jump = np.abs(np.diff(np.vstack([np.full((1, s.shape[1]), self.initial), s]), axis=0)).max()
+            if not jump / self.threshold <= self.max_events_per_frame:
+                raise ValueError(
+                    f"X[{i}]: a change of {jump:.3g} with threshold={self.threshold} would send more than "
+                    f"{self.max_events_per_frame} spikes in one frame; raise the DeltaEncoder threshold or scale X"
+                )
         lists = []
         for s in seqs:
             frames, chans = _delta_events(s, self.threshold, self.initial)

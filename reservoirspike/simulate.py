@@ -19,6 +19,7 @@ from .encoding import frame_count, get_encoder
 
 RECORDABLE = ("spikes", "counts", "traces", "final", "steps", "state")
 SATURATION = 0.5  # warn when neurons fire in more than this fraction of their steps
+MAX_DRIVE = 1e9  # mV: current input beyond this is an error in X, not a drive
 BACKENDS = ("cpu", "cuda", "auto")
 _FLAGS = {
     "counts": cpu.REC_COUNTS,
@@ -160,6 +161,17 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
             f"the input has {kin.n_channels} channels but the network's input projection expects "
             f"{network.n_inputs}"
         )
+    if kin.mode == cpu.INPUT_CURRENT and kin.dense.size and network.input_data.size:
+        # the largest drive any neuron can receive must be a finite, physical number of mV
+        per_neuron = np.bincount(network.input_indices, weights=np.abs(network.input_data.astype(np.float64)),
+                                 minlength=network.n_neurons).max()
+        with np.errstate(over="ignore"):
+            peak = float(np.abs(kin.dense).max()) * per_neuron
+        if not peak <= MAX_DRIVE:
+            raise ValueError(
+                f"X drives neurons with up to {peak:.3g} mV through the input weights (largest |X| "
+                f"{np.abs(kin.dense).max():.3g}); more than {MAX_DRIVE:.0e} mV is not a membrane drive; scale X"
+            )
     for r in record:
         check_choice("record", r, RECORDABLE)
     flags = sum(_FLAGS[r] for r in set(record))

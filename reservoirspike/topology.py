@@ -15,6 +15,7 @@ from .network import Network, Population
 from .neurons import LIF
 
 PAIR_TYPES = ("EE", "EI", "IE", "II")
+MIN_CV, MAX_CV = 1e-12, 100.0  # coefficient of variation of weights: numerically meaningful range
 WEIGHT_DISTRIBUTIONS = ("constant", "uniform", "normal", "lognormal", "gamma")
 _DENSE_BLOCK = 4_000_000  # draw Bernoulli masks densely in chunks of this many pairs
 
@@ -55,9 +56,9 @@ def per_pair(name, value, check):
 def draw_weights(rng, n, magnitude, distribution="constant", cv=0.0, name="weight"):
     """``n`` non-negative magnitudes with mean ``magnitude`` and coefficient of variation ``cv``."""
     check_choice(f"{name}_distribution", distribution, WEIGHT_DISTRIBUTIONS)
-    cv = check_real(f"{name}_cv", cv, low=0.0)
+    cv = check_real(f"{name}_cv", cv, low=0.0, high=MAX_CV)
     m = abs(magnitude)
-    if distribution == "constant" or cv == 0.0 or m == 0.0:
+    if distribution == "constant" or cv < MIN_CV or m == 0.0:  # below MIN_CV the spread is below float resolution
         return np.full(n, m)
     if distribution == "uniform":  # U[m(1-a), m(1+a)] has cv a/sqrt(3)
         a = min(cv * np.sqrt(3.0), 1.0)
