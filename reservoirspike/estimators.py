@@ -43,6 +43,15 @@ class _Fitted:
     n_features: int
     frame_steps: int
 
+_NOTES_DOC = """
+    Notes
+    -----
+    Fitting builds everything first and sets the fitted attributes only at
+    the end: a fit interrupted part-way (``KeyboardInterrupt``, an error)
+    leaves the estimator exactly as it was before the call (unfitted, or with
+    its previous fit).
+"""
+
 _PARAMS_DOC = """
     n_neurons : int, default=500
         Number of reservoir neurons (ignored when ``network`` is given).
@@ -98,7 +107,10 @@ _PARAMS_DOC = """
     backend : {"cpu", "auto", "cuda"}, default="cpu"
         Simulation backend.
     verbose : int, default=0
-        Show progress (a tqdm bar when tqdm is installed) when > 0.
+        Show progress over epochs and sequences when > 0: a tqdm bar when tqdm
+        is installed (``pip install "reservoirspike[progress]"``), plain lines
+        on stderr otherwise.
+
 """
 
 
@@ -296,7 +308,7 @@ class SpikingReservoir(TransformerMixin, _SpikingReservoirBase):
         Seed of the frozen noise.
     n_features_in_ : int
         Channels per time step of the input.
-
+""" + _NOTES_DOC + """
     Examples
     --------
     >>> import numpy as np
@@ -439,7 +451,7 @@ class SpikingReservoirClassifier(ClassifierMixin, _SpikingReservoirBase):
         The fitted readout.
     network_, encoder_, seed_, n_features_in_
         As in :class:`SpikingReservoir`.
-    """
+""" + _NOTES_DOC
 
     def __init__(self, n_neurons=500, *, excitatory_fraction=0.8, connectivity=0.1, weight_exc=1.0,
                  weight_inh=-4.0, delay=(1.0, 3.0), neuron="lif", bias=(4.0, 9.0), input_connectivity=0.5,
@@ -599,7 +611,7 @@ class SpikingReservoirRegressor(RegressorMixin, _SpikingReservoirBase):
     readout_ : regressor
     network_, encoder_, seed_, n_features_in_
         As in :class:`SpikingReservoir`.
-    """
+""" + _NOTES_DOC
 
     _single_series = True
 
