@@ -149,6 +149,14 @@ def _background_drive(key, lo, hi, g, v, i_e, y_e):
         y_e[j] += g[2, 0] + g[2, 1] * x0 + g[2, 2] * x1 + g[2, 3] * x2
 
 
+@njit(cache=True)
+def _background_drives(key, pop_bounds, pop_params, pop_drive, v, i_e, y_e):
+    """The background drive of every population that has one, for one step."""
+    for p in range(pop_bounds.shape[0] - 1):
+        if pop_params[p, HAS_DRIVE] != 0.0:
+            _background_drive(key, pop_bounds[p], pop_bounds[p + 1], pop_drive[p], v, i_e, y_e)
+
+
 @njit(cache=True, error_model="numpy")
 def run_sequence(
     seq, start, n_steps, frame_start, frame_steps, seed, input_mode, dense_input, ev_ptr, ev_channel,
@@ -183,6 +191,7 @@ def run_sequence(
             lo_v, hi_v = pop_params[p, V_RESET], pop_params[p, V_TH]
             for j in range(pop_bounds[p], pop_bounds[p + 1]):
                 v[j] = lo_v + uniform(key, j) * (hi_v - lo_v)
+    any_drive = np.any(pop_params[:, HAS_DRIVE] != 0.0)
     cap = spike_step.shape[1]
     n_spikes = 0
     n_in = in_indptr.shape[0] - 1
@@ -206,10 +215,8 @@ def run_sequence(
                     drive += dense_input[frame, inT_channel[s]] * inT_data[s]
                 v_inf[j] = v_rest[j] + drive
         # 1. background drive
-        for p in range(n_pops):
-            if pop_params[p, HAS_DRIVE] != 0.0:
-                _background_drive(step_key(seed, STREAM_NOISE, t), pop_bounds[p], pop_bounds[p + 1],
-                                  pop_drive[p], v, i_e, y_e)
+        if any_drive:
+            _background_drives(step_key(seed, STREAM_NOISE, t), pop_bounds, pop_params, pop_drive, v, i_e, y_e)
         # 2. input spikes of this step go straight into the current slot
         if input_mode == INPUT_POISSON:
             key = step_key(seed, STREAM_INPUT, t)
