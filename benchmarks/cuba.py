@@ -63,6 +63,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--systems", default="reservoirspike,brian2-runtime,brian2-standalone")
     parser.add_argument("--brian-python", default=None, help="a Python interpreter with Brian2 installed")
+    parser.add_argument("--brian-threads", default="1,2", help="OpenMP threads for Brian2 cpp_standalone")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     systems = args.systems.split(",")
@@ -72,7 +73,8 @@ def main(argv=None):
             ours = [run_reservoirspike(n, duration, int(th), args.repeats) for th in args.threads.split(",")]
             rows.extend(ours)
             if args.brian_python:
-                for mode, ths in (("runtime", [1]), ("standalone", [1, 2])):
+                standalone_threads = [int(t) for t in args.brian_threads.split(",")]
+                for mode, ths in (("runtime", [1]), ("standalone", standalone_threads)):
                     if f"brian2-{mode}" in systems:
                         rows.extend(run_brian2(args.brian_python, mode, n, duration, th) for th in ths)
             ref = ours[0]
