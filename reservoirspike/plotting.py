@@ -367,9 +367,15 @@ def weight_matrix(network, ax=None, max_neurons=500):
 
 
 def _nonzero_weights(network, name):
-    if not isinstance(network, Network):
-        raise TypeError(f"{name} must be a Network, got {type(network).__name__}")
-    return network.data[network.data != 0].astype(np.float64)
+    import scipy.sparse as sp
+
+    if sp.issparse(network):  # e.g. an estimator's weights_before_ / weights_after_
+        data = network.tocsr().data
+    elif isinstance(network, Network):
+        data = network.data
+    else:
+        raise TypeError(f"{name} must be a Network or a scipy.sparse matrix, got {type(network).__name__}")
+    return data[data != 0].astype(np.float64)
 
 
 def weight_histogram(before, after=None, ax=None, bins=50):
@@ -377,11 +383,11 @@ def weight_histogram(before, after=None, ax=None, bins=50):
 
     Parameters
     ----------
-    before : Network
-        E.g. the network before plasticity.
-    after : Network, optional
-        E.g. the network after plasticity; drawn over ``before`` with the
-        same bin edges.
+    before : Network or scipy.sparse matrix
+        E.g. the network before plasticity, or an estimator's ``weights_before_``.
+    after : Network or scipy.sparse matrix, optional
+        E.g. the network after plasticity (``weights_after_``); drawn over
+        ``before`` with the same bin edges.
     ax : matplotlib Axes, optional
     bins : int or sequence of float
         Number of bins over the range of both networks' weights, or edges.

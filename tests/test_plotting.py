@@ -246,3 +246,18 @@ def test_bad_input_raises_clear_errors(result, net):
     with pytest.raises(ValueError, match="record=\\('spikes'"):
         plotting.raster(counts_only, 0)
     assert sum(p.get_height() for p in plotting.rate_histogram(counts_only).patches) == 60
+
+
+def test_weight_histogram_before_and_after_plasticity_from_an_estimator():
+    from reservoirspike import SpikingReservoir
+    from reservoirspike.plasticity import STDP
+
+    X = np.random.default_rng(0).normal(size=(6, 20, 2))
+    est = SpikingReservoir(n_neurons=80, plasticity=STDP(a_plus=0.05, a_minus=-0.05, w_max=2.0),
+                           random_state=0).fit(X)
+    ax = plotting.weight_histogram(est.weights_before_, est.weights_after_)
+    before, after = ax.patches[: len(ax.patches) // 2], ax.patches[len(ax.patches) // 2:]
+    assert sum(p.get_height() for p in before) == np.count_nonzero(est.weights_before_.data)
+    assert sum(p.get_height() for p in after) == np.count_nonzero(est.weights_after_.data)
+    assert [t.get_text().split(" ")[0] for t in ax.get_legend().get_texts()] == ["before", "after"]
+    plt.close("all")
