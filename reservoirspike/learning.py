@@ -71,6 +71,7 @@ class LearningState:
             mode |= K.PL_IP
             pl[K.IP_ETA] = rules.intrinsic.eta
             pl[K.IP_TARGET] = rules.intrinsic.target_rate * network.dt / 1000.0
+            pl[K.IP_BOUND] = rules.intrinsic.max_shift
         self.pl_mode, self.pl = mode, pl
         self.decay = K.decay_tables(pl)
         self.syn_tr = np.zeros((n_syn, 3))

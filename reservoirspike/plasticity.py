@@ -227,7 +227,9 @@ class IntrinsicPlasticity:
     """Adaptive threshold: each neuron's threshold moves to bring its rate to a target.
 
     Every step ``theta_i += eta * (s_i - target_rate * dt)`` (s_i = 1 if the
-    neuron spiked); the offsets persist after fitting.
+    neuron spiked), kept within ``[-max_shift, max_shift]`` so that a neuron
+    that cannot reach the target (e.g. one without input) is not driven to an
+    absurd threshold; the offsets persist after fitting.
 
     Parameters
     ----------
@@ -235,14 +237,18 @@ class IntrinsicPlasticity:
         Target rate (Hz).
     eta : float
         Threshold change per spike (mV).
+    max_shift : float
+        Largest threshold offset in either direction (mV).
     """
 
     target_rate: float = 10.0
     eta: float = 0.05
+    max_shift: float = 10.0
 
     def __post_init__(self):
         check_positive("target_rate", self.target_rate)
         check_positive("eta", self.eta)
+        check_positive("max_shift", self.max_shift)
 
 
 @dataclass(frozen=True)

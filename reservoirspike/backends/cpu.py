@@ -25,7 +25,7 @@ from numba import njit, prange
 
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
 from ._math import FIXED_INV, membrane_step, standard_normal, to_fixed
-from .plastic import (IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, intrinsic_step, post_spike,
+from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, intrinsic_step, post_spike,
                       process_arrivals, scale_inputs)
 
 # The neuron loop touches many arrays; LLVM only vectorises it when allowed enough runtime
@@ -269,7 +269,7 @@ def run_sequence(
                             ring_i[tgt_slot, indices[s]] += w
         if plastic:
             if pl_mode & PL_IP:
-                intrinsic_step(fired, th_off, pl[IP_ETA], pl[IP_TARGET])
+                intrinsic_step(fired, th_off, pl[IP_ETA], pl[IP_TARGET], pl[IP_BOUND])
             if (pl_mode & PL_SCALE) and ((t + 1) % np.int64(pl[SCALE_EVERY]) == 0 or t == n_steps - 1):
                 scale_inputs(tgt_ptr, tgt_syn, data, syn_kind, scale_target)
         if (record & REC_STEPS) and (t + 1) % frame_steps == 0:

@@ -20,8 +20,8 @@ from ._math import to_fixed
 PL_STDP, PL_ISTDP, PL_SCALE, PL_IP = 1, 2, 4, 8
 # entries of the parameter vector
 (TAU_P, TAU_M, TAU_X, TAU_Y, A2P, A3P, A2M, A3M, W_MIN, W_MAX, MU, NEAREST,
- I_TAU, I_ETA, I_ALPHA, I_WMAX, SCALE_EVERY, IP_ETA, IP_TARGET, PL_DT) = range(20)
-N_PL = 20
+ I_TAU, I_ETA, I_ALPHA, I_WMAX, SCALE_EVERY, IP_ETA, IP_TARGET, PL_DT, IP_BOUND) = range(21)
+N_PL = 21
 # synapse kinds
 SYN_STATIC, SYN_STDP, SYN_ISTDP = 0, 1, 2
 
@@ -149,7 +149,7 @@ def scale_inputs(tgt_ptr, tgt_syn, data, syn_kind, target):
 
 
 @njit(cache=True)
-def intrinsic_step(fired, th_off, eta, target_per_step):
-    """Move every threshold towards the target rate: up after a spike, down slowly otherwise."""
+def intrinsic_step(fired, th_off, eta, target_per_step, bound):
+    """Move every threshold towards the target rate (up after a spike, down slowly otherwise), within +-bound."""
     for j in range(th_off.shape[0]):
-        th_off[j] += eta * ((1.0 if fired[j] else 0.0) - target_per_step)
+        th_off[j] = min(max(th_off[j] + eta * ((1.0 if fired[j] else 0.0) - target_per_step), -bound), bound)
