@@ -114,6 +114,13 @@ _PARAMS_DOC = """
 """
 
 
+def _store_params(estimator, params):
+    """Store ``__init__``'s arguments verbatim under their own names (scikit-learn convention)."""
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
 def _neuron_model(neuron):
     if isinstance(neuron, LIF):
         return neuron
@@ -324,30 +331,7 @@ class SpikingReservoir(TransformerMixin, _SpikingReservoirBase):
                  input_sign="mixed", encoder="current", steps_per_frame=20, dt=1.0, snapshot="traces",
                  n_bins=8, tau_trace=20.0, network=None, plasticity=None, n_epochs=1, random_state=None, n_jobs=None,
                  backend="cpu", verbose=0):
-        self.n_neurons = n_neurons
-        self.excitatory_fraction = excitatory_fraction
-        self.connectivity = connectivity
-        self.weight_exc = weight_exc
-        self.weight_inh = weight_inh
-        self.delay = delay
-        self.neuron = neuron
-        self.bias = bias
-        self.input_connectivity = input_connectivity
-        self.input_weight = input_weight
-        self.input_sign = input_sign
-        self.encoder = encoder
-        self.steps_per_frame = steps_per_frame
-        self.dt = dt
-        self.snapshot = snapshot
-        self.n_bins = n_bins
-        self.tau_trace = tau_trace
-        self.network = network
-        self.plasticity = plasticity
-        self.n_epochs = n_epochs
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.backend = backend
-        self.verbose = verbose
+        _store_params(self, locals())
 
     def fit(self, X, y=None):
         """Build the network for the channels of X.
@@ -459,31 +443,7 @@ class SpikingReservoirClassifier(ClassifierMixin, _SpikingReservoirBase):
                  input_sign="mixed", encoder="current", steps_per_frame=20, dt=1.0, snapshot="traces",
                  n_bins=8, tau_trace=20.0, network=None, plasticity=None, n_epochs=1, readout=None, random_state=None,
                  n_jobs=None, backend="cpu", verbose=0):
-        self.n_neurons = n_neurons
-        self.excitatory_fraction = excitatory_fraction
-        self.connectivity = connectivity
-        self.weight_exc = weight_exc
-        self.weight_inh = weight_inh
-        self.delay = delay
-        self.neuron = neuron
-        self.bias = bias
-        self.input_connectivity = input_connectivity
-        self.input_weight = input_weight
-        self.input_sign = input_sign
-        self.encoder = encoder
-        self.steps_per_frame = steps_per_frame
-        self.dt = dt
-        self.snapshot = snapshot
-        self.n_bins = n_bins
-        self.tau_trace = tau_trace
-        self.network = network
-        self.plasticity = plasticity
-        self.n_epochs = n_epochs
-        self.readout = readout
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.backend = backend
-        self.verbose = verbose
+        _store_params(self, locals())
 
     def fit(self, X, y):
         """Build the reservoir, simulate X and fit the readout on its snapshots.
@@ -621,32 +581,7 @@ class SpikingReservoirRegressor(RegressorMixin, _SpikingReservoirBase):
                  input_sign="mixed", encoder="current", steps_per_frame=20, dt=1.0, snapshot="traces",
                  n_bins=8, tau_trace=20.0, network=None, plasticity=None, n_epochs=1, washout=0, readout=None,
                  random_state=None, n_jobs=None, backend="cpu", verbose=0):
-        self.n_neurons = n_neurons
-        self.excitatory_fraction = excitatory_fraction
-        self.connectivity = connectivity
-        self.weight_exc = weight_exc
-        self.weight_inh = weight_inh
-        self.delay = delay
-        self.neuron = neuron
-        self.bias = bias
-        self.input_connectivity = input_connectivity
-        self.input_weight = input_weight
-        self.input_sign = input_sign
-        self.encoder = encoder
-        self.steps_per_frame = steps_per_frame
-        self.dt = dt
-        self.snapshot = snapshot
-        self.n_bins = n_bins
-        self.tau_trace = tau_trace
-        self.network = network
-        self.plasticity = plasticity
-        self.n_epochs = n_epochs
-        self.washout = washout
-        self.readout = readout
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.backend = backend
-        self.verbose = verbose
+        _store_params(self, locals())
 
     def fit(self, X, y):
         """Simulate X and fit the readout from per-step states to y.
