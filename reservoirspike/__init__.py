@@ -7,6 +7,8 @@ from .network import Network, Population
 from .neurons import LIF, AdaptiveLIF
 from .simulate import SimulationResult, simulate
 from .topology import column_3d, connect_inputs, input_projection, random_reservoir
+from .audio import CochleaEncoder, MelFeatures
+from .events import AddressEventEncoder
 
 __version__ = "0.1.0"
 
@@ -15,4 +17,5 @@ __all__ = [
     "PoissonEncoder", "Population", "SimulationResult", "SpikeEncoder", "column_3d", "connect_inputs",
     "input_projection", "random_reservoir", "simulate", "SpikingReservoir", "SpikingReservoirClassifier",
     "SpikingReservoirRegressor", "config_context", "get_config", "set_config", "__version__",
+    "AddressEventEncoder", "CochleaEncoder", "MelFeatures",
 ]
