@@ -256,7 +256,28 @@ def _waveform_list(X, name="X"):
     return [_check_waveform(x, f"{name}[{i}]") for i, x in enumerate(X)]
 
 
-class MelFeatures(TransformerMixin, BaseEstimator):
+class _WaveformTransformer(TransformerMixin, BaseEstimator):
+    """Stateless transformer of waveforms: ``fit`` only validates."""
+
+    def fit(self, X, y=None):
+        """Check the parameters and X; nothing is learned.
+
+        Parameters
+        ----------
+        X : list of 1-D arrays
+            Waveforms.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        _waveform_list(X)
+        return self
+
+
+class MelFeatures(_WaveformTransformer):
     """Waveforms to sequences of log-mel or MFCC frames (a stateless transformer).
 
     Maps a list of 1-D waveforms to a list of ``(T_i, n)`` arrays (one row
@@ -315,23 +336,6 @@ class MelFeatures(TransformerMixin, BaseEstimator):
         mel_filterbank(sample_rate, n_fft, self.n_mels, fmin, fmax)
         if self.kind == "mfcc" and check_int("n_mfcc", self.n_mfcc, low=1) > self.n_mels:
             raise ValueError(f"n_mfcc={self.n_mfcc} must not exceed n_mels={self.n_mels}")
-
-    def fit(self, X, y=None):
-        """Check the parameters and X; nothing is learned.
-
-        Parameters
-        ----------
-        X : list of 1-D arrays
-            Waveforms.
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
-        self._check_params()
-        _waveform_list(X)
-        return self
 
     def transform(self, X):
         """Features of every waveform.
@@ -406,7 +410,7 @@ def _send_on_delta(c, threshold, on_off):
     return steps, chans
 
 
-class CochleaEncoder(TransformerMixin, BaseEstimator):
+class CochleaEncoder(_WaveformTransformer):
     """Cochlea-like spike encoding of waveforms: filter bank, envelope, log, send-on-delta.
 
     For every waveform:
@@ -551,23 +555,6 @@ class CochleaEncoder(TransformerMixin, BaseEstimator):
             env = np.pi * sosfilt(envelope, np.maximum(sosfilt(sos, x), 0.0))
             out[:, j] = np.log1p(np.maximum(env[at], 0.0) / self.reference)
         return out
-
-    def fit(self, X, y=None):
-        """Check the parameters and X; nothing is learned.
-
-        Parameters
-        ----------
-        X : list of 1-D arrays
-            Waveforms.
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
-        self._check_params()
-        _waveform_list(X)
-        return self
 
     def transform(self, X):
         """Spike events of every waveform.
