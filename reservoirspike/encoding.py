@@ -163,29 +163,31 @@ class PoissonEncoder(Encoder):
 
 
 @njit(cache=True)
-def _delta_events(x, threshold, initial):
-    """Send-on-delta: (frame, channel) of ON (2c) and OFF (2c+1) events."""
+def _delta_counts(x, threshold, initial):
+    """Send-on-delta: ON and OFF spike counts (T, d) of every frame and channel."""
     T, d = x.shape
     ref = np.full(d, initial)
-    n = 0
-    for t in range(T):
-        for c in range(d):
-            n += int(abs(x[t, c] - ref[c]) // threshold)
-            ref[c] += (np.sign(x[t, c] - ref[c]) * threshold) * int(abs(x[t, c] - ref[c]) // threshold)
-    frames = np.empty(n, np.int64)
-    chans = np.empty(n, np.int64)
-    ref[:] = initial
-    k = 0
+    on = np.zeros((T, d), np.int64)
+    off = np.zeros((T, d), np.int64)
     for t in range(T):
         for c in range(d):
             m = int(abs(x[t, c] - ref[c]) // threshold)
-            up = x[t, c] > ref[c]
-            for _ in range(m):
-                frames[k] = t
-                chans[k] = 2 * c if up else 2 * c + 1
-                k += 1
-            ref[c] += (threshold if up else -threshold) * m
-    return frames, chans
+            if x[t, c] > ref[c]:
+                on[t, c] = m
+                ref[c] += threshold * m
+            else:
+                off[t, c] = m
+                ref[c] -= threshold * m
+    return on, off
+
+
+def _delta_events(x, threshold, initial):
+    """(frame, channel) of ON (2c) and OFF (2c+1) events, in frame order."""
+    on, off = _delta_counts(x, threshold, initial)
+    counts = np.stack([on, off], axis=2).reshape(len(x), -1)  # channel 2c = ON, 2c + 1 = OFF
+    frames, chans = np.nonzero(counts)
+    reps = counts[frames, chans]
+    return np.repeat(frames, reps), np.repeat(chans, reps)
 
 
 @dataclass(frozen=True)
