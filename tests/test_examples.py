@@ -31,3 +31,11 @@ def test_chain_vs_reservoir_example(capsys):
     for mc, acc in rows.values():
         assert mc[0] > 0 and acc[0] > 0.8
     assert "memory capacity" in capsys.readouterr().out
+
+
+def test_time_series_example(tmp_path, capsys):
+    (mg_base, mg_res), (na_base, na_res) = _load("time_series").main(
+        ["--steps", "1200", "--n-neurons", "100", "--out", str(tmp_path / "ts.png")])
+    assert 0 < mg_base < 2 and 0 < mg_res < 2 and 0 < na_base < 2 and 0 < na_res < 2
+    assert (tmp_path / "ts.png").stat().st_size > 5_000
+    assert "NARMA10" in capsys.readouterr().out
