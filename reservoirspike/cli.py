@@ -20,7 +20,17 @@ def cmd_info(args):
     print(f"python {platform.python_version()} on {platform.platform()}")
     print(f"numpy {np.__version__}, scipy {scipy.__version__}, numba {numba.__version__}, "
           f"scikit-learn {sklearn.__version__}")
-    print(f"numba threads: {numba.config.NUMBA_NUM_THREADS} (threading layer: {numba.config.THREADING_LAYER})")
+    try:  # the layer is chosen at the first parallel launch: make one, tiny
+        from .simulate import simulate
+        from .topology import connect_inputs, random_reservoir
+
+        net = connect_inputs(random_reservoir(4, random_state=0), 1, random_state=0)
+        simulate(net, np.zeros((2, 2, 1)), record=("counts",), n_jobs=2)
+        layer = numba.threading_layer()
+    except Exception as exc:  # no usable threading layer
+        layer = f"unavailable ({exc})"
+    print(f"numba threads: {numba.config.NUMBA_NUM_THREADS} (threading layer: {layer}; "
+          f"requested: {numba.config.THREADING_LAYER})")
     try:
         from numba import cuda
 
