@@ -39,3 +39,12 @@ def test_time_series_example(tmp_path, capsys):
     assert 0 < mg_base < 2 and 0 < mg_res < 2 and 0 < na_base < 2 and 0 < na_res < 2
     assert (tmp_path / "ts.png").stat().st_size > 5_000
     assert "NARMA10" in capsys.readouterr().out
+
+
+def test_spoken_digits_example_on_a_tiny_synthetic_fsdd(tmp_path, capsys):
+    from test_datasets import _write_recordings
+
+    _write_recordings(tmp_path / "fsdd" / "recordings")
+    base, accs = _load("spoken_digits").main(["--data-home", str(tmp_path), "--n-neurons", "60", "--seeds", "1"])
+    assert 0 <= base <= 1 and 0 <= accs[0] <= 1
+    assert "official split" in capsys.readouterr().out
