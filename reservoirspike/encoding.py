@@ -59,14 +59,12 @@ class KernelInput:
         return np.diff(self.step_offsets)
 
 
-def _no_events(n_channels):
-    return np.zeros(1, np.int64), np.zeros(0, np.int32)
-
-
-def _dense_input(mode, seqs, frames, frame_steps, n_channels):
+def _dense_input(mode, frames, frame_steps, n_channels):
+    """A KernelInput of per-frame values (no input events)."""
     dense, frame_offsets = ragged(frames)
     return KernelInput(mode, np.ascontiguousarray(dense, dtype=np.float64), frame_offsets,
-                       frame_offsets * frame_steps, frame_steps, *_no_events(n_channels), n_channels)
+                       frame_offsets * frame_steps, frame_steps, np.zeros(1, np.int64), np.zeros(0, np.int32),
+                       n_channels)
 
 
 def _events_input(step_lists, lengths, n_channels, frame_steps=1):
@@ -125,7 +123,7 @@ class CurrentEncoder(Encoder):
 
     def encode(self, seqs, dt, frame_steps):
         frames = [self.gain * s + self.offset for s in seqs]
-        return _dense_input(INPUT_CURRENT, seqs, frames, frame_steps, seqs[0].shape[1])
+        return _dense_input(INPUT_CURRENT, frames, frame_steps, seqs[0].shape[1])
 
 
 @dataclass(frozen=True)
@@ -159,7 +157,7 @@ class PoissonEncoder(Encoder):
                 f"allows max_rate <= {1000.0 / dt} Hz"
             )
         frames = [p_max * _squash(s, self.transform, self.gain, self.offset) for s in seqs]
-        return _dense_input(INPUT_POISSON, seqs, frames, frame_steps, seqs[0].shape[1])
+        return _dense_input(INPUT_POISSON, frames, frame_steps, seqs[0].shape[1])
 
 
 @njit(cache=True)

@@ -409,11 +409,11 @@ def _default_classifier_readout():
     return make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-2, 4, 13)))
 
 
-def _readout_has(name, default=None):
+def _readout_has(name):
     def check(self):
         if hasattr(self, "readout_"):
             return hasattr(self.readout_, name)
-        readout = self.readout if self.readout is not None else (default or _default_classifier_readout)()
+        readout = self.readout if self.readout is not None else _default_classifier_readout()
         return hasattr(readout, name)
     return check
 

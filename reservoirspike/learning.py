@@ -7,7 +7,6 @@ network.  :func:`learn` runs epochs over a batch, in order, on one thread.
 """
 
 import numpy as np
-import scipy.sparse as sp
 
 from .backends import plastic as K
 from .plasticity import as_plasticity
@@ -152,8 +151,3 @@ def learn(network, chunks, plasticity, *, seed, n_epochs=1, tau_trace=20.0, back
                         "mean_rate_exc": float(per_neuron[exc].mean()) if exc.any() else np.nan,
                         **state.summary()})
     return state, history
-
-
-def weight_matrix(network):
-    """The recurrent weights as a sparse matrix (pre x post), a copy."""
-    return sp.csr_matrix(network.weights, copy=True)
