@@ -8,7 +8,8 @@ CPU and GPU targets and give identical bits.
 """
 
 import numpy as np
-from numba import njit
+
+from .backends._twin import kernel_math as _kernel_math
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -25,7 +26,7 @@ STREAM_INIT = 2  # random initial membrane potential, index = neuron
 STREAM_NOISE = 3  # noise current, index = neuron
 
 
-@njit(cache=True, inline="always")
+@_kernel_math
 def mix64(z):
     """SplitMix64 finaliser: a bijective avalanche of a 64-bit word."""
     z = (z ^ (z >> _S30)) * _M1
@@ -33,14 +34,14 @@ def mix64(z):
     return z ^ (z >> _S31)
 
 
-@njit(cache=True, inline="always")
+@_kernel_math
 def step_key(seed, stream, step):
     """Key of one (seed, stream, step); combine with an index by `uniform`."""
     h = mix64(np.uint64(seed) + np.uint64(stream) * GOLDEN)
     return mix64(h ^ np.uint64(step))
 
 
-@njit(cache=True, inline="always")
+@_kernel_math
 def uniform(key, index):
     """Uniform float64 in [0, 1) for ``index`` under a step key."""
     z = mix64(key + (np.uint64(index) + np.uint64(1)) * GOLDEN)

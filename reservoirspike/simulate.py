@@ -21,6 +21,7 @@ RECORDABLE = ("spikes", "counts", "traces", "final", "steps", "state")
 SATURATION = 0.5  # warn when neurons fire in more than this fraction of their steps
 MAX_DRIVE = 1e9  # mV: current input beyond this is an error in X, not a drive
 BACKENDS = ("cpu", "cuda", "auto")
+AUTO_GPU_WORK = 2e8  # neuron updates from which backend="auto" moves a batch to a usable GPU
 _FLAGS = {
     "counts": cpu.REC_COUNTS,
     "traces": cpu.REC_BIN_TRACES,
@@ -31,15 +32,25 @@ _FLAGS = {
 }
 
 
-def resolve_backend(backend):
-    """Name of the backend to use; raises if the requested one is unusable."""
+def resolve_backend(backend, work=None):
+    """Name of the backend to use (``"cpu"`` or ``"cuda"``); raises if the requested one is unusable.
+
+    ``"auto"`` picks the GPU only when one is usable and ``work`` (neuron
+    updates: neurons x steps) is at least :data:`AUTO_GPU_WORK`; it never
+    picks Numba's CUDA simulator.  ``"cuda"`` without a usable GPU raises a
+    RuntimeError saying which piece is missing (numba-cuda, driver, device).
+    """
     check_choice("backend", backend, BACKENDS)
+    if backend == "cpu":
+        return "cpu"
+    from .backends import cuda as gpu  # does not import numba.cuda by itself
+
     if backend == "cuda":
-        raise ValueError(
-            "backend='cuda' is not available: this version of reservoirspike has no CUDA kernels yet; "
-            "use backend='cpu' (or 'auto')"
-        )
-    return "cpu"
+        gpu.check_available()
+        return "cuda"
+    if work is None or work < AUTO_GPU_WORK or gpu.simulator_enabled() or not gpu.is_available():
+        return "cpu"
+    return "cuda"
 
 
 def resolve_threads(n_jobs):
@@ -90,6 +101,11 @@ class SimulationResult:
         ``steps_per_frame=1``).
     state : list of ndarray (T_i, k, 3) or None
         V, I_e and I_i (mV) at the end of every step for ``state_neurons``.
+    backend : str
+        ``"cpu"`` or ``"cuda"``: where the batch ran.
+    launch : dict or None
+        For the GPU: team mode, blocks, threads, chunk size and number of
+        chunks the batch was streamed in, kernel compile seconds so far.
     """
 
     dt: float
@@ -101,6 +117,8 @@ class SimulationResult:
     final: np.ndarray = None
     steps: list = None
     state: list = None
+    backend: str = "cpu"
+    launch: dict = None
     _spike_steps: list = None
     _spike_ids: list = None
 
@@ -155,7 +173,6 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
     sequences then run in order on one thread and its weights and thresholds
     are updated in place.
     """
-    resolve_backend(backend)
     if kin.n_channels != network.n_inputs:
         raise ValueError(
             f"the input has {kin.n_channels} channels but the network's input projection expects "
@@ -189,6 +206,7 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
     if len(state_ids) and (state_ids.min() < 0 or state_ids.max() >= N):
         raise ValueError(f"state_neurons must lie in [0, {N})")
 
+    backend = resolve_backend(backend, work=float(N) * float(lengths.sum()))
     threads = resolve_threads(n_jobs)
     if learning is not None:  # a plastic run cannot be repeated: make room for every possible spike
         max_spikes = N * int(lengths.max())
@@ -221,7 +239,22 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
 
     data, *plastic_args = _static_learning(network) if learning is None else learning.kernel_args()
 
+    launch = {}
+
     def call(seq_ids, flags_now, s_step, s_id):
+        if backend == "cuda":
+            from .backends import cuda as gpu
+
+            launch.update(gpu.simulate_batch(
+                kin.step_offsets, kin.frame_offsets, kin.frame_steps, seq_ids, np.uint64(seed), kin.mode,
+                kin.dense, kin.ev_ptr, kin.ev_channel,
+                network.input_indptr, network.input_indices, network.input_data, *inT,
+                network.indptr, network.indices, data, network.delays, network.max_delay,
+                pop_bounds, pop_params, pop_drive, table["v_rest"], table["bias"], 1 if v_init == "uniform" else 0,
+                n_bins, float(np.exp(-network.dt / tau_trace)), flags_now,
+                counts, traces, final, steps, s_step, s_id, total_spikes, state_ids, state, *plastic_args,
+            ))
+            return
         parallel = threads > 1 and len(seq_ids) > 1 and learning is None
         kernel = cpu.simulate_batch if parallel else cpu.simulate_batch_serial
         with numba_threads(threads):
@@ -247,7 +280,8 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
     result = SimulationResult(network.dt, lengths, N, total_spikes,
                               counts=counts if flags & cpu.REC_COUNTS else None,
                               traces=traces if flags & cpu.REC_BIN_TRACES else None,
-                              final=final if flags & cpu.REC_FINAL else None)
+                              final=final if flags & cpu.REC_FINAL else None, backend=backend,
+                              launch=dict(launch) if launch else None)
     if flags & cpu.REC_STEPS:
         result.steps = np.split(steps, kin.frame_offsets[1:-1])
     if flags & cpu.REC_STATE:

@@ -146,7 +146,8 @@ def draw_delays(rng, n, delay, dt, name="delay"):
 def assemble(populations, dt, pre, post, weights, delays, **kwargs):
     """Sort synapse lists by (pre, post) into a CSR :class:`Network`."""
     n = sum(p.size for p in populations)
-    order = np.lexsort((post, pre))
+    # one stable sort of the combined key: the order of np.lexsort((post, pre)), several times faster
+    order = np.argsort(np.asarray(pre, np.int64) * n + np.asarray(post, np.int64), kind="stable")
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(pre, minlength=n), out=indptr[1:])
     return Network(

@@ -121,7 +121,7 @@ def test_feature_count_and_parameters_checked():
     with pytest.raises(ValueError, match="X has 3 features, but SpikingReservoir is expecting 2"):
         res.transform(np.zeros((3, 5, 3)))
     for params, match in [(dict(n_neurons=0), "n_neurons"), (dict(backend="tpu"), "backend"),
-                          (dict(backend="cuda"), "cuda"), (dict(encoder="morse"), "encoder"),
+                          (dict(encoder="morse"), "encoder"),
                           (dict(dt=-1.0), "dt"), (dict(n_bins=500), "n_bins"),
                           (dict(input_connectivity=2.0), "input_connectivity"), (dict(n_jobs=0), "n_jobs"),
                           (dict(tau_trace=0.0), "tau_trace"), (dict(steps_per_frame=0), "steps_per_frame"),

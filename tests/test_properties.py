@@ -411,7 +411,7 @@ def test_sizes_below_one_are_refused(size, where):
                                                "simulate_encoder", "record"]))
 def test_unknown_names_are_refused(name, where):
     X = np.zeros((2, 3, 1))
-    valid = {"backend": {"cpu", "auto"}, "simulate_backend": {"cpu", "auto"}, "encoder": set(ENCODERS),
+    valid = {"backend": {"cpu", "auto", "cuda"}, "simulate_backend": {"cpu", "auto", "cuda"}, "encoder": set(ENCODERS),
              "simulate_encoder": set(ENCODERS), "snapshot": set(SNAPSHOT_KINDS),
              "snapshot_list": set(SNAPSHOT_KINDS), "record": {"spikes", "counts", "traces", "final", "steps",
                                                               "state"}}[where]

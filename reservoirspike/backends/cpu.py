@@ -17,14 +17,12 @@ A spike in step ``t`` is reported at time ``(t + 1) * dt``, the end of the
 step in which the threshold was crossed.
 """
 
-import math
-
 import llvmlite.binding as llvm
 import numpy as np
 from numba import njit, prange
 
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
-from ._math import FIXED_INV, membrane_step, standard_normal, to_fixed
+from ._math import FIXED_INV, conductance_membrane_step, membrane_step, standard_normal, to_fixed
 from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, intrinsic_step, post_spike,
                       process_arrivals, scale_inputs)
 
@@ -118,9 +116,7 @@ def _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i,
         re[j] = 0
         ri[j] = 0
         ii = i_i[j]
-        gbar = g * g_avg
-        target = (v_inf[j] + gbar * e_rev) / (1.0 + gbar)
-        v_new = target + (v[j] - target) * math.exp(-(1.0 + gbar) * dt_tau) + ii * p_mi + yi * p_myi
+        v_new = conductance_membrane_step(v[j], v_inf[j], g, g_avg, e_rev, dt_tau, ii, p_mi, yi, p_myi)
         r = refr[j]
         held = r > 0
         vj = v_reset if held else v_new

@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from ._math import to_fixed
+from ._twin import kernel_math
 
 # bits of pl_mode
 PL_STDP, PL_ISTDP, PL_SCALE, PL_IP = 1, 2, 4, 8
@@ -53,75 +54,56 @@ def decay_tables(pl):
     return out
 
 
-@njit(cache=True, inline="always")
+@kernel_math
 def _decay(table, row, lag):
     m = np.int64(lag)
     return table[row, m] if m < table.shape[1] else 0.0
 
 
-@njit(cache=True, inline="always")
+@kernel_math
 def _bump(trace, nearest):
     return 1.0 if nearest else trace + 1.0
 
 
-@njit(cache=True)
-def process_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indices, data, syn_kind, syn_tr, post_tr, ring_e, ring_i):
-    """Plastic spikes arriving at step ``t``: deliver their PSP, then apply the pre-synaptic update."""
+@kernel_math
+def arrival_update(t, s, table, pl, indices, data, syn_kind, syn_tr, post_tr):
+    """Pre-synaptic update of plastic synapse ``s`` whose spike arrives at step ``t`` (after its PSP)."""
     nearest = pl[NEAREST] != 0.0
-    for q in range(arr_cnt[slot]):
-        s = arr_buf[slot, q]
-        i = indices[s]
-        w = data[s]
-        fw = to_fixed(w)
-        if fw >= 0:
-            ring_e[slot, i] += fw
-        else:
-            ring_i[slot, i] += fw
-        since_pre = t - syn_tr[s, 2]
-        since_post = t - post_tr[i, 3]
-        if syn_kind[s] == SYN_STDP:
-            r1 = syn_tr[s, 0] * _decay(table, D_P, since_pre)
-            r2 = syn_tr[s, 1] * _decay(table, D_X, since_pre)
-            o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
-            dep = o1 * (pl[A2M] + pl[A3M] * r2)
-            if pl[MU] > 0.0:
-                dep *= (max(w, 0.0) / pl[W_MAX]) ** pl[MU]
-            data[s] = min(max(w + dep, pl[W_MIN]), pl[W_MAX])
-            syn_tr[s, 0] = _bump(r1, nearest)
-            syn_tr[s, 1] = _bump(r2, nearest)
-        else:  # inhibitory STDP on the magnitude
-            x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
-            m = -w + pl[I_ETA] * (x_post - pl[I_ALPHA])
-            data[s] = -min(max(m, 0.0), pl[I_WMAX])
-            syn_tr[s, 0] = syn_tr[s, 0] * _decay(table, D_I, since_pre) + 1.0
-        syn_tr[s, 2] = t
-    arr_cnt[slot] = 0
+    i = indices[s]
+    w = np.float64(data[s])
+    since_pre = t - syn_tr[s, 2]
+    since_post = t - post_tr[i, 3]
+    if syn_kind[s] == SYN_STDP:
+        r1 = syn_tr[s, 0] * _decay(table, D_P, since_pre)
+        r2 = syn_tr[s, 1] * _decay(table, D_X, since_pre)
+        o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
+        dep = o1 * (pl[A2M] + pl[A3M] * r2)
+        if pl[MU] > 0.0:
+            dep *= (max(w, 0.0) / pl[W_MAX]) ** pl[MU]
+        data[s] = min(max(w + dep, pl[W_MIN]), pl[W_MAX])
+        syn_tr[s, 0] = _bump(r1, nearest)
+        syn_tr[s, 1] = _bump(r2, nearest)
+    else:  # inhibitory STDP on the magnitude
+        x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
+        m = -w + pl[I_ETA] * (x_post - pl[I_ALPHA])
+        data[s] = -min(max(m, 0.0), pl[I_WMAX])
+        syn_tr[s, 0] = syn_tr[s, 0] * _decay(table, D_I, since_pre) + 1.0
+    syn_tr[s, 2] = t
 
 
-@njit(cache=True)
-def post_spike(t, i, table, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr, post_tr):
-    """Neuron ``i`` fired at the end of step ``t``: potentiate its incoming plastic synapses."""
-    tp = t + 1.0
+@kernel_math
+def post_traces(tp, i, table, post_tr):
+    """Post-synaptic traces (o1, o2, x) of neuron ``i`` just before its spike at time step ``tp``."""
     since_post = tp - post_tr[i, 3]
     o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
     o2 = post_tr[i, 1] * _decay(table, D_Y, since_post)
     x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
-    for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
-        s = tgt_syn[k]
-        kind = syn_kind[s]
-        if kind == SYN_STATIC:
-            continue
-        since_pre = tp - syn_tr[s, 2]
-        w = data[s]
-        if kind == SYN_STDP:
-            r1 = syn_tr[s, 0] * _decay(table, D_P, since_pre)
-            pot = r1 * (pl[A2P] + pl[A3P] * o2)
-            if pl[MU] > 0.0:
-                pot *= max(1.0 - w / pl[W_MAX], 0.0) ** pl[MU]
-            data[s] = min(max(w + pot, pl[W_MIN]), pl[W_MAX])
-        else:
-            x_pre = syn_tr[s, 0] * _decay(table, D_I, since_pre)
-            data[s] = -min(max(-w + pl[I_ETA] * x_pre, 0.0), pl[I_WMAX])
+    return o1, o2, x_post
+
+
+@kernel_math
+def bump_post_traces(tp, i, o1, o2, x_post, pl, pl_mode, post_tr):
+    """Record neuron ``i``'s spike at ``tp`` in its post-synaptic traces."""
     nearest = pl[NEAREST] != 0.0
     if pl_mode & PL_STDP:
         post_tr[i, 0] = _bump(o1, nearest)
@@ -131,25 +113,78 @@ def post_spike(t, i, table, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_t
     post_tr[i, 3] = tp
 
 
+@kernel_math
+def post_update(tp, s, o2, table, pl, data, syn_kind, syn_tr):
+    """Post-synaptic update of plastic synapse ``s`` whose target fired at ``tp`` (o2: its slow trace)."""
+    kind = syn_kind[s]
+    since_pre = tp - syn_tr[s, 2]
+    w = np.float64(data[s])
+    if kind == SYN_STDP:
+        r1 = syn_tr[s, 0] * _decay(table, D_P, since_pre)
+        pot = r1 * (pl[A2P] + pl[A3P] * o2)
+        if pl[MU] > 0.0:
+            pot *= max(1.0 - w / pl[W_MAX], 0.0) ** pl[MU]
+        data[s] = min(max(w + pot, pl[W_MIN]), pl[W_MAX])
+    elif kind == SYN_ISTDP:
+        x_pre = syn_tr[s, 0] * _decay(table, D_I, since_pre)
+        data[s] = -min(max(-w + pl[I_ETA] * x_pre, 0.0), pl[I_WMAX])
+
+
+@kernel_math
+def scaled_input_factor(i, tgt_ptr, tgt_syn, data, syn_kind, target):
+    """Factor that makes neuron ``i``'s plastic excitatory inputs sum to ``target[i]`` (1.0 when they sum to 0)."""
+    total = 0.0
+    for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
+        s = tgt_syn[k]
+        if syn_kind[s] == SYN_STDP:
+            total += np.float64(data[s])  # explicit float64: NumPy would keep float32 in the CUDA simulator
+    return target[i] / total if total > 0.0 else 1.0
+
+
+@kernel_math
+def threshold_shift(th, fired, eta, target_per_step, bound):
+    """Intrinsic plasticity: threshold offset after one step (up after a spike, down slowly otherwise)."""
+    return min(max(th + eta * ((1.0 if fired else 0.0) - target_per_step), -bound), bound)
+
+
+@njit(cache=True)
+def process_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indices, data, syn_kind, syn_tr, post_tr, ring_e, ring_i):
+    """Plastic spikes arriving at step ``t``: deliver their PSP, then apply the pre-synaptic update."""
+    for q in range(arr_cnt[slot]):
+        s = arr_buf[slot, q]
+        fw = to_fixed(data[s])
+        if fw >= 0:
+            ring_e[slot, indices[s]] += fw
+        else:
+            ring_i[slot, indices[s]] += fw
+        arrival_update(t, s, table, pl, indices, data, syn_kind, syn_tr, post_tr)
+    arr_cnt[slot] = 0
+
+
+@njit(cache=True)
+def post_spike(t, i, table, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr, post_tr):
+    """Neuron ``i`` fired at the end of step ``t``: potentiate its incoming plastic synapses."""
+    tp = t + 1.0
+    o1, o2, x_post = post_traces(tp, i, table, post_tr)
+    for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
+        post_update(tp, tgt_syn[k], o2, table, pl, data, syn_kind, syn_tr)
+    bump_post_traces(tp, i, o1, o2, x_post, pl, pl_mode, post_tr)
+
+
 @njit(cache=True)
 def scale_inputs(tgt_ptr, tgt_syn, data, syn_kind, target):
     """Multiply each neuron's plastic excitatory inputs so that they sum to ``target[i]``."""
     for i in range(tgt_ptr.shape[0] - 1):
-        total = 0.0
-        for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
-            s = tgt_syn[k]
-            if syn_kind[s] == SYN_STDP:
-                total += data[s]
-        if total > 0.0:
-            factor = target[i] / total
+        factor = scaled_input_factor(i, tgt_ptr, tgt_syn, data, syn_kind, target)
+        if factor != 1.0:
             for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
                 s = tgt_syn[k]
                 if syn_kind[s] == SYN_STDP:
-                    data[s] = data[s] * factor
+                    data[s] = np.float64(data[s]) * factor
 
 
 @njit(cache=True)
 def intrinsic_step(fired, th_off, eta, target_per_step, bound):
     """Move every threshold towards the target rate (up after a spike, down slowly otherwise), within +-bound."""
     for j in range(th_off.shape[0]):
-        th_off[j] = min(max(th_off[j] + eta * ((1.0 if fired[j] else 0.0) - target_per_step), -bound), bound)
+        th_off[j] = threshold_shift(th_off[j], fired[j], eta, target_per_step, bound)

@@ -1,0 +1,195 @@
+"""GPU benchmark: the CUDA backend against the CPU backend of the same machine, in one run.
+
+* batch reservoir workload (DESIGN.md) at ``--sequences`` (GPU) and
+  ``--cpu-sequences`` (CPU, all cores): sequences/s, synaptic events/s, and
+  whether the GPU's spike counts equal the CPU's at the sizes both ran;
+* CUBA at ``--n`` neurons (80 synapses each) for ``--duration`` s of
+  biological time; the CPU backend runs one network on one core (it
+  parallelises over sequences, not within one), sizes in ``--cpu-n``;
+* the spike-delivery code alone, replayed on the largest CUBA network's
+  recorded spikes: bytes it must move per second against the card's
+  device-to-device copy rate (bytes read + written).
+
+Compilation is timed apart (a first small call); run times are medians over
+``--repeats``.  Rows the CPU did not run are printed as "not measured".
+
+    python benchmarks/gpu.py [--sequences 1000,10000,100000] [--cpu-sequences 1000,10000]
+                             [--n 65536,262144,1048576] [--cpu-n 65536,262144,1048576] [--duration 0.2] [--json]
+"""
+
+import argparse
+import json
+import os
+import platform
+import time
+
+import numba
+import numpy as np
+
+from reservoirspike import simulate
+from reservoirspike.workloads import RATE_ENCODER, batch_input, batch_network, cuba_network
+
+
+def _ints(text):
+    return [int(v) for v in text.split(",") if v]
+
+
+def _timed(fn, repeats):
+    times, out = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times)), out
+
+
+def batch_rows(backends, sizes_by_backend, repeats, steps=1000):
+    net = batch_network()
+    kw = dict(encoder=RATE_ENCODER, steps_per_frame=steps, record=("counts",), n_bins=10, random_state=0)
+    rows, counts = [], {}
+    for backend in backends:
+        t0 = time.perf_counter()
+        simulate(net, batch_input(2), backend=backend, **kw)
+        compile_s = time.perf_counter() - t0
+        for n_seq in sizes_by_backend[backend]:
+            X = batch_input(n_seq)
+            reps = repeats if n_seq <= 10000 else 1
+            run_s, res = _timed(lambda: simulate(net, X, backend=backend, **kw), reps)
+            counts[backend, n_seq] = res.counts
+            spikes = int(res.total_spikes.sum())
+            rows.append({
+                "workload": "batch", "system": f"reservoirspike-{backend}", "n": net.n_neurons, "sequences": n_seq,
+                "threads": numba.config.NUMBA_NUM_THREADS if backend == "cpu" else 0, "run_s": run_s,
+                "compile_s": compile_s, "spikes": spikes, "rate_hz": res.mean_rate,
+                "events_per_s": spikes * net.n_synapses / net.n_neurons / run_s,
+                "sequences_per_s": n_seq / run_s, "launch": res.launch,
+            })
+    for row in rows:
+        key = ("cpu", row["sequences"])
+        if row["system"].endswith("cuda") and key in counts:
+            row["same_as_cpu"] = bool(np.array_equal(counts[key], counts["cuda", row["sequences"]]))
+    return rows
+
+
+def cuba_rows(backends, sizes_by_backend, duration_s, repeats):
+    rows, spikes_of = [], {}
+    for n in sorted(set().union(*sizes_by_backend.values())):
+        t0 = time.perf_counter()
+        net = cuba_network(n)
+        build_s = time.perf_counter() - t0
+        steps = int(round(duration_s * 1000.0 / net.dt))
+        X = np.zeros((1, 1, 1))
+        for backend in backends:
+            if n not in sizes_by_backend[backend]:
+                continue
+            kw = dict(encoder="current", steps_per_frame=steps, record=("counts", "spikes"), v_init="uniform",
+                      random_state=1, backend=backend, max_spikes=int(n * steps * net.dt * 0.06) + 64)
+            t0 = time.perf_counter()
+            simulate(net, X[:, :, :], **{**kw, "steps_per_frame": 10})
+            compile_s = time.perf_counter() - t0
+            reps = repeats if n <= 65536 or backend == "cuda" else 1  # a large CPU run is long: once
+            run_s, res = _timed(lambda: simulate(net, X, **kw), reps)
+            spikes_of[backend, n] = res.spike_steps(0)
+            spikes = int(res.total_spikes.sum())
+            rows.append({
+                "workload": "cuba", "system": f"reservoirspike-{backend}", "n": n, "duration_s": duration_s,
+                "threads": 1 if backend == "cpu" else 0, "run_s": run_s, "compile_s": compile_s,
+                "build_s": build_s, "spikes": spikes, "rate_hz": res.mean_rate,
+                "events_per_s": spikes * net.n_synapses / n / run_s, "per_bio_second_s": run_s / duration_s,
+                "launch": res.launch,
+            })
+        if ("cpu", n) in spikes_of and ("cuda", n) in spikes_of:
+            same = all(np.array_equal(a, b) for a, b in zip(spikes_of["cpu", n], spikes_of["cuda", n]))
+            for row in rows:
+                if row["n"] == n and row["system"].endswith("cuda"):
+                    row["same_as_cpu"] = same
+        last = (net, spikes_of.get(("cuda", n)))
+    return rows, last
+
+
+def delivery_row(net, spikes):
+    from reservoirspike.backends import cuda as gpu
+
+    steps, ids = spikes
+    seconds, n_bytes, delivered = gpu.replay_delivery(net, steps, ids)
+    copy = gpu.copy_bandwidth()
+    return {"workload": "delivery", "system": "reservoirspike-cuda", "n": net.n_neurons, "spikes": len(ids),
+            "synapses": delivered, "run_s": seconds, "bytes": n_bytes, "bytes_per_s": n_bytes / seconds,
+            "events_per_s": delivered / seconds, "copy_bytes_per_s": copy, "fraction_of_copy": n_bytes / seconds / copy}
+
+
+def _ratio(rows, workload, key, size_key):
+    """GPU/CPU ratio of ``key`` per size, where both ran."""
+    cpu = {r[size_key]: r[key] for r in rows if r["workload"] == workload and r["system"].endswith("cpu")}
+    for r in rows:
+        if r["workload"] == workload and r["system"].endswith("cuda"):
+            size = r[size_key]
+            r["gpu_over_cpu"] = (r[key] / cpu[size] if key != "run_s" else cpu[size] / r[key]) if size in cpu \
+                else None
+
+
+def print_tables(rows, device, batch_steps):
+    print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"{numba.config.NUMBA_NUM_THREADS} Numba threads; GPU: {device}")
+    print(f"\nbatch workload (N=1000, {batch_steps} steps, counts in 10 bins)")
+    print(f"{'system':>20}{'sequences':>11}{'run s':>9}{'seq/s':>11}{'events/s':>11}{'rate Hz':>9}"
+          f"{'GPU/CPU':>9}{'same':>6}{'compile s':>11}")
+    for r in (r for r in rows if r["workload"] == "batch"):
+        ratio = "not measured" if r.get("gpu_over_cpu", 0) is None else (
+            f"{r['gpu_over_cpu']:.1f}" if "gpu_over_cpu" in r else "")
+        print(f"{r['system']:>20}{r['sequences']:>11}{r['run_s']:>9.3f}{r['sequences_per_s']:>11.1f}"
+              f"{r['events_per_s']:>11.3g}{r['rate_hz']:>9.2f}{ratio:>9}{str(r.get('same_as_cpu', '')):>6}"
+              f"{r['compile_s']:>11.2f}")
+    print("\nCUBA (80 synapses a neuron, dt=0.1 ms)")
+    print(f"{'system':>20}{'n':>9}{'run s':>9}{'s/bio-s':>9}{'events/s':>11}{'rate Hz':>9}{'GPU/CPU':>9}"
+          f"{'same':>6}{'compile s':>11}")
+    for r in (r for r in rows if r["workload"] == "cuba"):
+        ratio = "not measured" if r.get("gpu_over_cpu", 0) is None else (
+            f"{r['gpu_over_cpu']:.1f}" if "gpu_over_cpu" in r else "")
+        print(f"{r['system']:>20}{r['n']:>9}{r['run_s']:>9.3f}{r['per_bio_second_s']:>9.3f}{r['events_per_s']:>11.3g}"
+              f"{r['rate_hz']:>9.2f}{ratio:>9}{str(r.get('same_as_cpu', '')):>6}{r['compile_s']:>11.2f}")
+    for r in (r for r in rows if r["workload"] == "delivery"):
+        print(f"\nspike delivery alone (N={r['n']}, {r['spikes']} spikes, {r['synapses']} synapses): "
+              f"{r['run_s'] * 1e3:.2f} ms, {r['events_per_s']:.3g} events/s, {r['bytes_per_s'] / 1e9:.0f} GB/s "
+              f"= {100 * r['fraction_of_copy']:.0f} % of the device-to-device copy rate "
+              f"({r['copy_bytes_per_s'] / 1e9:.0f} GB/s)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sequences", default="1000,10000,100000")
+    parser.add_argument("--cpu-sequences", default="1000,10000")
+    parser.add_argument("--n", default="65536,262144,1048576", help="CUBA sizes on the GPU")
+    parser.add_argument("--cpu-n", default="65536,262144,1048576", help="CUBA sizes on the CPU")
+    parser.add_argument("--duration", type=float, default=0.2, help="CUBA biological seconds")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--batch-steps", type=int, default=1000, help="steps a sequence (DESIGN.md: 1000)")
+    parser.add_argument("--json", action="store_true", help="one JSON object a line after the tables")
+    args = parser.parse_args(argv)
+
+    from reservoirspike.backends import cuda as gpu
+
+    gpu.check_available()
+    name, n_sm, _ = gpu.device_properties()
+    device = f"{name} ({n_sm} multiprocessors)"
+    rows = batch_rows(("cpu", "cuda"), {"cpu": _ints(args.cpu_sequences), "cuda": _ints(args.sequences)},
+                      args.repeats, args.batch_steps)
+    _ratio(rows, "batch", "sequences_per_s", "sequences")
+    for r in rows:
+        print(json.dumps(r), flush=True)
+    more, (net, spikes) = cuba_rows(("cpu", "cuda"), {"cpu": _ints(args.cpu_n), "cuda": _ints(args.n)},
+                                    args.duration, args.repeats)
+    _ratio(more, "cuba", "run_s", "n")
+    rows += more
+    for r in more:
+        print(json.dumps(r), flush=True)
+    if spikes is not None and not gpu.simulator_enabled():
+        rows.append(delivery_row(net, spikes))
+    print_tables(rows, device, args.batch_steps)
+    if args.json:
+        for r in rows:
+            print(json.dumps(r))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The GPU check in one go: install (numba, numba-cuda and scikit-learn are expected to be there), the CUDA
+# tests on the real device, then the GPU benchmark against this machine's CPU backend.  Extra arguments go
+# to benchmarks/gpu.py.  Writes logs to $OUT when set (the lent-device tool), else to ./gpu-check-logs.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+logs="${OUT:-gpu-check-logs}"
+mkdir -p "$logs"
+export PYTHONUNBUFFERED=1
+python3 -m pip install -q -e . --no-deps 2>&1 | tail -2
+nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm,clocks.max.mem --format=csv
+python3 -c "import numba, numba_cuda, numpy, sklearn; print('numba', numba.__version__, 'numba-cuda', \
+numba_cuda.__version__, 'numpy', numpy.__version__, 'scikit-learn', sklearn.__version__)"
+python3 -m pytest -q -x -p no:cacheprovider tests/test_cuda.py --durations=5 2>&1 | tee "$logs/tests.log"
+python3 benchmarks/gpu.py "$@" 2>&1 | tee "$logs/bench.log"

@@ -1,0 +1,720 @@
+"""CUDA kernels (Numba CUDA): twins of the CPU kernels, spike for spike.
+
+A *team* of threads simulates one sequence at a time:
+
+* **block mode** (many sequences): a team is one thread block; the blocks
+  of the grid take the sequences of a batch in turn (persistent blocks).
+* **grid mode** (few sequences, large networks): the whole grid is one team,
+  launched cooperatively, with grid-wide barriers.
+
+Every step runs the CPU kernel's stages as phases separated by team barriers:
+
+A. frame drive, background noise, input spikes (Poisson draws or events) and
+   the arrivals of plastic synapses (PSP, then their pre-synaptic update);
+B. the exact neuron step (one thread per neuron; the same scalar functions as
+   the CPU, see :mod:`reservoirspike.backends._twin`), threshold, counts and
+   traces, intrinsic plasticity; a spiking neuron appends itself to the
+   step's list of spikes;
+C. delivery: one warp per spike, its lanes over the spike's synapses; plastic
+   synapses are queued for their arrival step; post-synaptic plasticity on
+   the neuron's incoming synapses;
+D. (on scaling steps only) synaptic scaling, one thread per neuron.
+
+Synaptic input is summed as 64-bit fixed point with integer atomics, so the
+order in which threads add does not change a single bit; the counter-based
+generator makes every random draw the CPU's draw.  Spikes of one step are
+recorded in the order the list was filled and sorted by neuron on the host,
+which gives the CPU's order.  Floating-point contraction into FMA is switched
+off while compiling (NVVM would otherwise fuse multiply-adds the CPU rounds
+twice); what can still differ is the last bit of ``exp``, ``log``, ``sin``,
+``cos`` and ``pow`` (libdevice vs. the CPU's libm), used by background noise,
+conductance synapses and multiplicative STDP.
+
+Nothing here imports ``numba.cuda`` at module import: :func:`check_available`
+and the first simulation do.
+"""
+
+import contextlib
+import importlib.util
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _rng
+from . import _math, plastic
+from ._twin import device_twin
+from .cpu import (COND, DT_TAU, DTHETA, E_REV, G_AVG, HAS_DRIVE, INPUT_CURRENT, INPUT_EVENTS, INPUT_POISSON, P_AA,
+                  P_EE, P_EYE, P_II, P_IYI, P_ME, P_MI, P_MM, P_MYE, P_MYI, P_YYE, P_YYI, REC_BIN_TRACES, REC_COUNTS,
+                  REC_FINAL, REC_SPIKES, REC_STATE, REC_STEPS, REF, V_RESET, V_TH)
+
+
+@dataclass
+class LaunchConfig:
+    """Launch configuration of the CUDA kernels (patch :data:`LAUNCH` to change it).
+
+    Attributes
+    ----------
+    threads : int
+        Threads per block (a multiple of 32).
+    grid_mode_neurons : int
+        Networks with at least this many neurons run one sequence at a time
+        on the whole grid when the batch has fewer sequences than the GPU
+        has multiprocessors (or when learning).
+    max_chunk_bytes : int
+        Device memory for the outputs of one chunk of sequences; larger
+        batches are streamed in chunks.
+    max_teams : int or None
+        Upper bound on concurrent sequences in block mode (None: as many
+        blocks as fit on the device at once).
+    team : {"auto", "block", "grid"}
+        Force one team mode (``"auto"``: by the rule above).
+    """
+
+    threads: int = 256
+    grid_mode_neurons: int = 4096
+    max_chunk_bytes: int = 1 << 30
+    max_teams: int = None
+    team: str = "auto"
+
+
+LAUNCH = LaunchConfig()
+
+# rows of the per-team float64 neuron state
+V, VINF, IE, YE, II, YI, THETA, TRACE = range(8)
+N_STATE = 8
+
+
+def simulator_enabled():
+    """True when Numba's CUDA simulator is switched on (``NUMBA_ENABLE_CUDASIM=1``)."""
+    return os.environ.get("NUMBA_ENABLE_CUDASIM", "0") == "1"
+
+
+def check_available():
+    """Raise a RuntimeError naming the missing piece when no usable GPU is there."""
+    if importlib.util.find_spec("numba_cuda") is None:
+        raise RuntimeError(
+            "backend='cuda' needs the numba-cuda package (Numba's CUDA target), which is not installed: "
+            "pip install 'reservoirspike[cuda]'"
+        )
+    from numba import cuda
+
+    if simulator_enabled():
+        return
+    try:
+        cuda.cudadrv.driver.driver.cuInit  # loads and initialises the driver library
+        n_devices = len(cuda.gpus)
+    except Exception as exc:  # CudaSupportError and friends: the library or the driver is missing
+        raise RuntimeError(f"backend='cuda' found no usable CUDA driver: {exc}") from exc
+    if n_devices == 0:
+        raise RuntimeError("backend='cuda' found a CUDA driver but no GPU device")
+
+
+def is_available():
+    """True when :func:`check_available` passes."""
+    try:
+        check_available()
+    except RuntimeError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _without_fma_contraction():
+    """Compile with NVVM's ``-fma=0``: products and sums rounded one by one, as on the CPU."""
+    from numba.cuda.cudadrv import nvvm
+
+    original = nvvm.compile_ir
+
+    def compile_ir(llvmir, **options):
+        if not options.get("fastmath"):
+            options["fma"] = False
+        return original(llvmir, **options)
+
+    nvvm.compile_ir = compile_ir
+    try:
+        yield
+    finally:
+        nvvm.compile_ir = original
+
+
+cuda = None  # numba.cuda once a kernel is built: a module global, which the CUDA simulator swaps for its own
+
+
+def _kernel_function():
+    """The simulation kernel's Python function, closing over the device twins of the shared math."""
+    global cuda
+    from numba import cuda
+
+    membrane_step = device_twin(_math.membrane_step)
+    conductance_membrane_step = device_twin(_math.conductance_membrane_step)
+    standard_normal = device_twin(_math.standard_normal)
+    to_fixed = device_twin(_math.to_fixed)
+    step_key = device_twin(_rng.step_key)
+    uniform = device_twin(_rng.uniform)
+    arrival_update = device_twin(plastic.arrival_update)
+    post_traces = device_twin(plastic.post_traces)
+    bump_post_traces = device_twin(plastic.bump_post_traces)
+    post_update = device_twin(plastic.post_update)
+    scaled_input_factor = device_twin(plastic.scaled_input_factor)
+    threshold_shift = device_twin(plastic.threshold_shift)
+    fixed_inv = _math.FIXED_INV
+    stream_init, stream_input, stream_noise = _rng.STREAM_INIT, _rng.STREAM_INPUT, _rng.STREAM_NOISE
+    pl_ip, pl_scale, scale_every = plastic.PL_IP, plastic.PL_SCALE, plastic.SCALE_EVERY
+    ip_eta, ip_target, ip_bound = plastic.IP_ETA, plastic.IP_TARGET, plastic.IP_BOUND
+    syn_static, syn_stdp = plastic.SYN_STATIC, plastic.SYN_STDP
+
+    @cuda.jit(device=True)
+    def barrier(grid_mode):
+        if grid_mode:
+            cuda.cg.this_grid().sync()
+        else:
+            cuda.syncthreads()
+
+    @cuda.jit(device=True)
+    def ring_add(ring_e, ring_i, team, slot, i, w):
+        if w >= 0:
+            cuda.atomic.add(ring_e, (team, slot, i), w)
+        else:
+            cuda.atomic.add(ring_i, (team, slot, i), w)
+
+    def simulate(
+        grid_mode, offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense, ev_ptr, ev_channel,
+        in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
+        indptr, indices, data, delays, max_delay, pop_of, pop_params, pop_drive, v_rest, bias, v_init_mode,
+        n_bins, trace_decay, record, counts, bin_traces, final, step_traces, frame_base,
+        spike_step, spike_id, spike_total, state_ids, state, row_base,
+        th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
+        ring_e, ring_i, fst, refr, fired_list, post_o2, arr_buf, arr_cnt, ctr,
+    ):
+        if grid_mode:
+            team, n_teams, rank, size = 0, 1, cuda.grid(1), cuda.gridsize(1)
+        else:
+            team, n_teams, rank, size = cuda.blockIdx.x, cuda.gridDim.x, cuda.threadIdx.x, cuda.blockDim.x
+        warp, lane, n_warps = rank // 32, rank % 32, size // 32
+        n = v_rest.shape[0]
+        n_syn = indices.shape[0]
+        n_slots = max_delay + 1
+        n_in = in_indptr.shape[0] - 1
+        cap = spike_step.shape[1]
+        plastic_run = pl_mode != 0
+        for q in range(team, seq_ids.shape[0], n_teams):
+            k = seq_ids[q]
+            start = offsets[k]
+            n_steps = offsets[k + 1] - start
+            frame_start = frame_offsets[k]
+            # a fresh sequence: rest (or uniform V), empty rings, zero traces
+            for j in range(rank, n, size):
+                v0 = v_rest[j]
+                if v_init_mode == 1:
+                    p = pop_of[j]
+                    lo_v, hi_v = pop_params[p, V_RESET], pop_params[p, V_TH]
+                    v0 = lo_v + uniform(step_key(seed, stream_init, 0), j) * (hi_v - lo_v)
+                fst[team, V, j] = v0
+                fst[team, VINF, j] = v_rest[j] + bias[j]
+                for r in range(IE, N_STATE):
+                    fst[team, r, j] = 0.0
+                refr[team, j] = 0
+                for sl in range(n_slots):
+                    ring_e[team, sl, j] = 0
+                    ring_i[team, sl, j] = 0
+                if plastic_run:
+                    for c in range(4):
+                        post_tr[j, c] = 0.0
+            if plastic_run:
+                for s in range(rank, n_syn, size):
+                    for c in range(3):
+                        syn_tr[s, c] = 0.0
+            if rank == 0:
+                for c in range(3):
+                    ctr[team, c] = 0
+                for sl in range(n_slots):
+                    arr_cnt[team, sl] = 0
+            barrier(grid_mode)
+            for t in range(n_steps):
+                row = start + t
+                frame = frame_start + t // frame_steps
+                slot = t % n_slots
+                par = t % 2
+                if rank == 0:  # spikes so far; this step's list starts empty
+                    if t > 0:
+                        ctr[team, 2] += ctr[team, 1 - par]
+                    ctr[team, par] = 0
+                # A. drive, noise, input spikes, plastic arrivals
+                new_frame = input_mode == INPUT_CURRENT and t % frame_steps == 0
+                key_noise = step_key(seed, stream_noise, t)
+                for j in range(rank, n, size):
+                    if new_frame:
+                        drive = bias[j]
+                        for s in range(inT_indptr[j], inT_indptr[j + 1]):
+                            drive += dense[frame, inT_channel[s]] * inT_data[s]
+                        fst[team, VINF, j] = v_rest[j] + drive
+                    p = pop_of[j]
+                    if pop_params[p, HAS_DRIVE] != 0.0:
+                        x0, x1, x2 = standard_normal(key_noise, j)
+                        fst[team, V, j] += (pop_drive[p, 0, 0] + pop_drive[p, 0, 1] * x0 + pop_drive[p, 0, 2] * x1
+                                            + pop_drive[p, 0, 3] * x2)
+                        fst[team, IE, j] += (pop_drive[p, 1, 0] + pop_drive[p, 1, 1] * x0
+                                             + pop_drive[p, 1, 2] * x1 + pop_drive[p, 1, 3] * x2)
+                        fst[team, YE, j] += (pop_drive[p, 2, 0] + pop_drive[p, 2, 1] * x0
+                                             + pop_drive[p, 2, 2] * x1 + pop_drive[p, 2, 3] * x2)
+                if input_mode == INPUT_POISSON:
+                    key_in = step_key(seed, stream_input, t)
+                    for c in range(rank, n_in, size):
+                        if uniform(key_in, c) < dense[frame, c]:
+                            for s in range(in_indptr[c], in_indptr[c + 1]):
+                                ring_add(ring_e, ring_i, team, slot, in_indices[s], to_fixed(in_data[s]))
+                elif input_mode == INPUT_EVENTS:
+                    for e in range(ev_ptr[row] + rank, ev_ptr[row + 1], size):
+                        c = ev_channel[e]
+                        for s in range(in_indptr[c], in_indptr[c + 1]):
+                            ring_add(ring_e, ring_i, team, slot, in_indices[s], to_fixed(in_data[s]))
+                if plastic_run:
+                    for a in range(rank, arr_cnt[team, slot], size):
+                        s = arr_buf[team, slot, a]
+                        ring_add(ring_e, ring_i, team, slot, indices[s], to_fixed(data[s]))
+                        arrival_update(t, s, decay, pl, indices, data, syn_kind, syn_tr, post_tr)
+                barrier(grid_mode)
+                # B. exact neuron step, threshold, recording
+                if rank == 0 and plastic_run:
+                    arr_cnt[team, slot] = 0
+                b = (t * n_bins) // n_steps
+                bin_ends = ((t + 1) * n_bins) // n_steps != b or t == n_steps - 1
+                for j in range(rank, n, size):
+                    p = pop_of[j]
+                    re = ring_e[team, slot, j]
+                    ri = ring_i[team, slot, j]
+                    ring_e[team, slot, j] = 0
+                    ring_i[team, slot, j] = 0
+                    v = fst[team, V, j]
+                    ie = fst[team, IE, j]
+                    ii = fst[team, II, j]
+                    yi = fst[team, YI, j] + ri * fixed_inv
+                    if pop_params[p, COND] != 0.0:
+                        g = ie + fst[team, YE, j] + re * fixed_inv
+                        v_new = conductance_membrane_step(v, fst[team, VINF, j], g, pop_params[p, G_AVG],
+                                                          pop_params[p, E_REV], pop_params[p, DT_TAU], ii,
+                                                          pop_params[p, P_MI], yi, pop_params[p, P_MYI])
+                        fst[team, IE, j] = g * pop_params[p, P_EE]
+                        fst[team, YE, j] = 0.0
+                    else:
+                        ye = fst[team, YE, j] + re * fixed_inv
+                        v_new = membrane_step(v, fst[team, VINF, j], pop_params[p, P_MM], ie, pop_params[p, P_ME],
+                                              ye, pop_params[p, P_MYE], ii, pop_params[p, P_MI], yi,
+                                              pop_params[p, P_MYI])
+                        fst[team, IE, j] = ie * pop_params[p, P_EE] + ye * pop_params[p, P_EYE]
+                        fst[team, YE, j] = ye * pop_params[p, P_YYE]
+                    fst[team, II, j] = ii * pop_params[p, P_II] + yi * pop_params[p, P_IYI]
+                    fst[team, YI, j] = yi * pop_params[p, P_YYI]
+                    v_reset = pop_params[p, V_RESET]
+                    r = refr[team, j]
+                    vj = v_reset if r > 0 else v_new
+                    th = fst[team, THETA, j] * pop_params[p, P_AA]
+                    f = vj >= pop_params[p, V_TH] + th_off[j] + th
+                    fst[team, V, j] = v_reset if f else vj
+                    refr[team, j] = np.int32(pop_params[p, REF]) if f else max(r - 1, 0)
+                    fst[team, THETA, j] = th + pop_params[p, DTHETA] if f else th
+                    trace = fst[team, TRACE, j] * trace_decay + (1.0 if f else 0.0)
+                    fst[team, TRACE, j] = trace
+                    if f:
+                        fired_list[team, cuda.atomic.add(ctr, (team, par), 1)] = j
+                        if record & REC_COUNTS:
+                            counts[q, b, j] += 1
+                        if plastic_run:
+                            tp = t + 1.0
+                            o1, o2, x_post = post_traces(tp, j, decay, post_tr)
+                            post_o2[team, j] = o2
+                            bump_post_traces(tp, j, o1, o2, x_post, pl, pl_mode, post_tr)
+                    if plastic_run and (pl_mode & pl_ip):
+                        th_off[j] = threshold_shift(th_off[j], f, pl[ip_eta], pl[ip_target], pl[ip_bound])
+                    if (record & REC_STEPS) and (t + 1) % frame_steps == 0:
+                        step_traces[frame - frame_base, j] = trace
+                    if (record & REC_BIN_TRACES) and bin_ends:
+                        bin_traces[q, b, j] = trace
+                barrier(grid_mode)
+                # C. delivery (a warp per spike), spike record, post-synaptic plasticity
+                n_fired = ctr[team, par]
+                base = ctr[team, 2]
+                for e in range(warp, n_fired, n_warps):
+                    j = fired_list[team, e]
+                    if lane == 0 and (record & REC_SPIKES) and base + e < cap:
+                        spike_step[q, base + e] = t
+                        spike_id[q, base + e] = j
+                    for s in range(indptr[j] + lane, indptr[j + 1], 32):
+                        tgt_slot = slot + delays[s]
+                        if tgt_slot >= n_slots:
+                            tgt_slot -= n_slots
+                        if plastic_run and syn_kind[s] != syn_static:
+                            arr_buf[team, tgt_slot, cuda.atomic.add(arr_cnt, (team, tgt_slot), 1)] = s
+                        else:
+                            ring_add(ring_e, ring_i, team, tgt_slot, indices[s], to_fixed(data[s]))
+                    if plastic_run:
+                        o2 = post_o2[team, j]
+                        for kk in range(tgt_ptr[j] + lane, tgt_ptr[j + 1], 32):
+                            post_update(t + 1.0, tgt_syn[kk], o2, decay, pl, data, syn_kind, syn_tr)
+                if record & REC_STATE:
+                    for kk in range(rank, state_ids.shape[0], size):
+                        j = state_ids[kk]
+                        state[row - row_base, kk, 0] = fst[team, V, j]
+                        state[row - row_base, kk, 1] = fst[team, IE, j]
+                        state[row - row_base, kk, 2] = fst[team, II, j]
+                barrier(grid_mode)
+                # D. synaptic scaling
+                if plastic_run and (pl_mode & pl_scale) and (
+                        (t + 1) % np.int64(pl[scale_every]) == 0 or t == n_steps - 1):
+                    for j in range(rank, n, size):
+                        factor = scaled_input_factor(j, tgt_ptr, tgt_syn, data, syn_kind, scale_target)
+                        if factor != 1.0:
+                            for kk in range(tgt_ptr[j], tgt_ptr[j + 1]):
+                                s = tgt_syn[kk]
+                                if syn_kind[s] == syn_stdp:
+                                    data[s] = np.float64(data[s]) * factor
+                    barrier(grid_mode)
+            if rank == 0:
+                spike_total[q] = ctr[team, 2] + ctr[team, (n_steps - 1) % 2]
+            if record & REC_FINAL:
+                for j in range(rank, n, size):
+                    final[q, j] = fst[team, TRACE, j]
+            barrier(grid_mode)
+
+    return simulate
+
+
+class _Compiled:
+    """Kernels compiled for the argument types met so far (explicit signatures, no FMA contraction)."""
+
+    def __init__(self):
+        self._python = None
+        self._kernels = {}
+        self.compile_seconds = 0.0
+
+    def get(self, args):
+        import numba
+        from numba import cuda
+
+        if simulator_enabled():  # the simulator runs the Python function itself
+            signature = "simulator"
+        else:
+            signature = tuple(numba.typeof(a) for a in args)
+        if signature not in self._kernels:
+            t0 = time.perf_counter()
+            if self._python is None:
+                self._python = _kernel_function()
+            if signature == "simulator":
+                kernel = cuda.jit(self._python)
+            else:
+                with _without_fma_contraction():
+                    kernel = cuda.jit(numba.void(*signature))(self._python)
+                    kernel.inspect_asm(signature)  # builds the PTX now, under the options above
+            self._kernels[signature] = kernel
+            self.compile_seconds += time.perf_counter() - t0
+        return self._kernels[signature]
+
+
+_COMPILED = _Compiled()
+
+
+class _DeviceMemory:
+    """Device copies kept between calls: read-only network arrays by identity, scratch by name."""
+
+    def __init__(self):
+        self._constants = {}
+        self._scratch = {}
+
+    def constant(self, array):
+        """Device copy of a host array that does not change while it is alive (kept with it)."""
+        from numba import cuda
+
+        key = (id(array), array.__array_interface__["data"][0], array.shape, array.dtype.str)
+        hit = self._constants.get(key)
+        if hit is None or hit[0] is not array:
+            if len(self._constants) > 64:
+                self._constants.clear()
+            hit = (array, cuda.to_device(np.ascontiguousarray(array)))
+            self._constants[key] = hit
+        return hit[1]
+
+    def scratch(self, name, shape, dtype):
+        """A device array of this shape and dtype, reused when the last one of that name matches."""
+        from numba import cuda
+
+        have = self._scratch.get(name)
+        if have is None or have.shape != tuple(shape) or have.dtype != np.dtype(dtype):
+            have = cuda.device_array(shape, dtype)
+            self._scratch[name] = have
+        return have
+
+    def release(self):
+        """Forget every cached device array (frees the memory once nothing else holds it)."""
+        self._constants.clear()
+        self._scratch.clear()
+
+
+DEVICE_MEMORY = _DeviceMemory()
+
+
+def device_properties():
+    """(name, multiprocessors, memory bandwidth in bytes/s or None) of the current device."""
+    from numba import cuda
+
+    if simulator_enabled():
+        return "CUDA simulator", 1, None
+    dev = cuda.get_current_device()
+    name = dev.name.decode() if isinstance(dev.name, bytes) else str(dev.name)
+    try:
+        clock_khz = dev.MEMORY_CLOCK_RATE
+        bus_bits = dev.GLOBAL_MEMORY_BUS_WIDTH
+        bandwidth = 2.0 * clock_khz * 1e3 * bus_bits / 8.0
+    except Exception:  # attribute missing in this driver binding
+        bandwidth = None
+    return name, dev.MULTIPROCESSOR_COUNT, bandwidth
+
+
+def _population_of(pop_bounds, n):
+    return np.repeat(np.arange(len(pop_bounds) - 1, dtype=np.int32), np.diff(pop_bounds)).astype(np.int32)[:n]
+
+
+def _chunks(seq_ids, per_sequence_bytes):
+    size = max(1, int(LAUNCH.max_chunk_bytes // max(per_sequence_bytes, 1)))
+    return [seq_ids[i:i + size] for i in range(0, len(seq_ids), size)], size
+
+
+def simulate_batch(
+    offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense_input, ev_ptr, ev_channel,
+    in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
+    indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
+    n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
+    spike_step, spike_id, spike_total, state_ids, state,
+    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
+):
+    """GPU twin of :func:`reservoirspike.backends.cpu.simulate_batch`: same arguments, same host outputs.
+
+    Outputs are written into the host arrays given.  Plastic runs
+    (``pl_mode != 0``) run the sequences in order on one team and copy the
+    learned ``data``, ``th_off`` and traces back.  Returns a dict describing
+    the launch (team mode, teams, threads, chunk size, number of chunks,
+    compile seconds).
+    """
+    from numba import cuda
+
+    mem = DEVICE_MEMORY
+    seq_ids = np.asarray(seq_ids, np.int64)
+    n, n_seq = v_rest.shape[0], len(seq_ids)
+    plastic_run = pl_mode != 0
+    _, n_sm, _ = device_properties()
+    threads = LAUNCH.threads
+    if threads % 32:
+        raise ValueError(f"LAUNCH.threads must be a multiple of 32, got {threads}")
+    if LAUNCH.team not in ("auto", "block", "grid"):
+        raise ValueError(f"LAUNCH.team must be 'auto', 'block' or 'grid', got {LAUNCH.team!r}")
+    if LAUNCH.team == "auto":
+        grid_mode = n >= LAUNCH.grid_mode_neurons and (plastic_run or n_seq < n_sm)
+    else:
+        grid_mode = LAUNCH.team == "grid"
+    contiguous = n_seq == 0 or np.array_equal(seq_ids, np.arange(seq_ids[0], seq_ids[0] + n_seq))
+    if (record & (REC_STEPS | REC_STATE)) and not contiguous:
+        raise ValueError("per-step records need a contiguous range of sequences")
+    cap = spike_step.shape[1]
+    lengths = np.diff(offsets)[seq_ids] if n_seq else np.zeros(0, np.int64)
+    frames = (np.diff(frame_offsets)[seq_ids] if n_seq else np.zeros(0, np.int64))
+    per_seq = (n_bins * n * 4 * (bool(record & REC_COUNTS) + bool(record & REC_BIN_TRACES))
+               + n * 4 * bool(record & REC_FINAL) + cap * 8 + 8
+               + int(frames.max(initial=0)) * n * 4 * bool(record & REC_STEPS)
+               + int(lengths.max(initial=0)) * len(state_ids) * 24 * bool(record & REC_STATE))
+    chunks, chunk_size = _chunks(seq_ids, per_seq) if not plastic_run else ([seq_ids], n_seq)
+
+    constant = mem.constant
+    d_net = [constant(a) for a in (in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
+                                   indptr, indices)]
+    d_delays = constant(delays)
+    d_pop_of = cuda.to_device(_population_of(pop_bounds, n))
+    d_pop_params, d_pop_drive = cuda.to_device(pop_params), cuda.to_device(pop_drive)
+    d_v_rest, d_bias = constant(v_rest), constant(bias)
+    d_inputs = [cuda.to_device(np.ascontiguousarray(a)) for a in (offsets, frame_offsets, dense_input, ev_ptr,
+                                                                   ev_channel)]
+    d_data, d_th_off = cuda.to_device(data), cuda.to_device(th_off)
+    d_pl = [cuda.to_device(a) for a in (pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target)]
+    d_state_ids = cuda.to_device(state_ids)
+    n_slots = max_delay + 1
+    n_plastic = max(1, int(np.count_nonzero(syn_kind))) if plastic_run else 1
+
+    def scratch(n_teams):
+        return (mem.scratch("ring_e", (n_teams, n_slots, n), np.int64),
+                mem.scratch("ring_i", (n_teams, n_slots, n), np.int64),
+                mem.scratch("state", (n_teams, N_STATE, n), np.float64),
+                mem.scratch("refractory", (n_teams, n), np.int32),
+                mem.scratch("fired", (n_teams, n), np.int32),
+                mem.scratch("post_o2", (n_teams, n if plastic_run else 1), np.float64),
+                mem.scratch("arrivals", (n_teams, n_slots, n_plastic), np.int64),
+                mem.scratch("arrival_counts", (n_teams, n_slots), np.int64),
+                mem.scratch("counters", (n_teams, 3), np.int64))
+
+    info = {"backend": "cuda", "team": "grid" if grid_mode else "block", "threads": threads,
+            "chunk_size": int(chunk_size), "n_chunks": len(chunks)}
+    for chunk in chunks:
+        m = len(chunk)
+        if m == 0:
+            continue
+        k0 = int(chunk[0])
+        frame_base, row_base = int(frame_offsets[k0]), int(offsets[k0])
+        n_frames = int(frame_offsets[chunk[-1] + 1]) - frame_base if record & REC_STEPS else 0
+        n_rows = int(offsets[chunk[-1] + 1]) - row_base if record & REC_STATE else 0
+
+        def out(flag, shape, dtype):
+            return cuda.to_device(np.zeros(shape if record & flag else (0,) * len(shape), dtype))
+
+        d_counts = out(REC_COUNTS, (m, n_bins, n), counts.dtype)
+        d_bins = out(REC_BIN_TRACES, (m, n_bins, n), bin_traces.dtype)
+        d_final = out(REC_FINAL, (m, n), final.dtype)
+        d_steps = out(REC_STEPS, (n_frames, n), step_traces.dtype)
+        d_state = out(REC_STATE, (n_rows, len(state_ids), 3), state.dtype)
+        d_sstep = cuda.device_array((m, cap), np.int32)
+        d_sid = cuda.device_array((m, cap), np.int32)
+        d_total = cuda.device_array(m, np.int64)
+        d_chunk = cuda.to_device(chunk)
+        args_before = (d_inputs[0], d_inputs[1], np.int64(frame_steps), d_chunk, np.uint64(seed),
+                       np.int64(input_mode), d_inputs[2], d_inputs[3], d_inputs[4], *d_net[:8], d_data, d_delays,
+                       np.int64(max_delay), d_pop_of, d_pop_params, d_pop_drive, d_v_rest, d_bias,
+                       np.int64(v_init_mode), np.int64(n_bins), np.float64(trace_decay), np.int64(record),
+                       d_counts, d_bins, d_final, d_steps, np.int64(frame_base), d_sstep, d_sid, d_total,
+                       d_state_ids, d_state, np.int64(row_base), d_th_off, np.int64(pl_mode), *d_pl)
+        probe = (np.bool_(grid_mode), *args_before, *scratch(1))
+        kernel = _COMPILED.get(probe)
+        if simulator_enabled():  # grid barriers only work with one block there; blocks run one by one
+            max_blocks = 1 if grid_mode else 2
+        else:
+            max_blocks = kernel.max_cooperative_grid_blocks(threads)
+        if max_blocks < 1:
+            raise RuntimeError(f"the simulation kernel does not fit on the device with {threads} threads a block")
+        if grid_mode:
+            blocks, n_teams = max(1, min(max_blocks, -(-n // threads))), 1
+        else:
+            n_teams = 1 if plastic_run else min(m, max_blocks, LAUNCH.max_teams or max_blocks)
+            blocks = n_teams
+        kernel[blocks, threads](np.bool_(grid_mode), *args_before, *scratch(n_teams))
+        info.update(blocks=int(blocks), teams=int(n_teams))
+        cuda.synchronize()
+        if record & REC_COUNTS:
+            counts[chunk] = d_counts.copy_to_host()
+        if record & REC_BIN_TRACES:
+            bin_traces[chunk] = d_bins.copy_to_host()
+        if record & REC_FINAL:
+            final[chunk] = d_final.copy_to_host()
+        if record & REC_STEPS:
+            step_traces[frame_base:frame_base + n_frames] = d_steps.copy_to_host()
+        if record & REC_STATE:
+            state[row_base:row_base + n_rows] = d_state.copy_to_host()
+        totals = d_total.copy_to_host()
+        spike_total[chunk] = totals
+        if record & REC_SPIKES and cap:
+            _sorted_spikes(d_sstep.copy_to_host(), d_sid.copy_to_host(), totals, n, chunk, spike_step, spike_id)
+    if plastic_run:  # the learned state goes back to the caller's arrays
+        data[:] = d_data.copy_to_host()
+        th_off[:] = d_th_off.copy_to_host()
+        syn_tr[:] = d_pl[3].copy_to_host()
+        post_tr[:] = d_pl[4].copy_to_host()
+    info["compile_s"] = _COMPILED.compile_seconds
+    return info
+
+
+def _sorted_spikes(steps, ids, totals, n, chunk, spike_step, spike_id):
+    """Put each sequence's recorded spikes in (step, neuron) order, as the CPU records them."""
+    cap = steps.shape[1]
+    for q, k in enumerate(chunk):
+        m = int(min(totals[q], cap))
+        key = steps[q, :m].astype(np.int64) * n + ids[q, :m]
+        order = np.argsort(key, kind="stable")
+        spike_step[k, :m] = steps[q, :m][order]
+        spike_id[k, :m] = ids[q, :m][order]
+
+
+def _delivery_kernel_function():
+    """Spike delivery alone (phase C of the simulation kernel, static synapses), over a recorded spike list."""
+    global cuda
+    from numba import cuda
+
+    to_fixed = device_twin(_math.to_fixed)
+
+    def deliver(spike_step, spike_id, indptr, indices, data, delays, ring_e, ring_i):
+        rank = cuda.grid(1)
+        warp, lane, n_warps = rank // 32, rank % 32, cuda.gridsize(1) // 32
+        n_slots = ring_e.shape[0]
+        for e in range(warp, spike_id.shape[0], n_warps):
+            j = spike_id[e]
+            slot = spike_step[e] % n_slots
+            for s in range(indptr[j] + lane, indptr[j + 1], 32):
+                tgt_slot = slot + delays[s]
+                if tgt_slot >= n_slots:
+                    tgt_slot -= n_slots
+                w = to_fixed(data[s])
+                if w >= 0:
+                    cuda.atomic.add(ring_e, (tgt_slot, indices[s]), w)
+                else:
+                    cuda.atomic.add(ring_i, (tgt_slot, indices[s]), w)
+
+    return deliver
+
+
+def replay_delivery(network, spike_steps, spike_ids, repeats=5):
+    """Time the spike-delivery code alone on the GPU for a recorded spike train of ``network``.
+
+    Returns ``(median_seconds, bytes_moved, synapses_delivered)``; bytes are
+    counted by :func:`spike_delivery_bytes` (the least the delivery must move).
+    """
+    import numba
+    from numba import cuda
+
+    spike_steps = np.ascontiguousarray(spike_steps, np.int64)
+    spike_ids = np.ascontiguousarray(spike_ids, np.int32)
+    args = [cuda.to_device(a) for a in (spike_steps, spike_ids, network.indptr, network.indices, network.data,
+                                        network.delays)]
+    n_slots = network.max_delay + 1
+    ring_e = cuda.to_device(np.zeros((n_slots, network.n_neurons), np.int64))
+    ring_i = cuda.to_device(np.zeros((n_slots, network.n_neurons), np.int64))
+    with _without_fma_contraction():
+        kernel = cuda.jit(_delivery_kernel_function())
+        signature = tuple(numba.typeof(a) for a in (*args, ring_e, ring_i))
+        kernel.compile(signature)
+    threads = LAUNCH.threads
+    blocks = 4 * device_properties()[1] * (2048 // threads)
+    kernel[blocks, threads](*args, ring_e, ring_i)  # warm-up
+    cuda.synchronize()
+    times = []
+    for _ in range(repeats):
+        start, stop = cuda.event(), cuda.event()
+        start.record()
+        kernel[blocks, threads](*args, ring_e, ring_i)
+        stop.record()
+        stop.synchronize()
+        times.append(cuda.event_elapsed_time(start, stop) / 1000.0)
+    delivered = int(np.diff(network.indptr)[spike_ids].sum())
+    return float(np.median(times)), spike_delivery_bytes(len(spike_ids), delivered), delivered
+
+
+def copy_bandwidth(n_bytes=1 << 30, repeats=5):
+    """Device-to-device copy rate (bytes read + written per second): the memory bandwidth to compare with."""
+    from numba import cuda
+
+    a = cuda.device_array(n_bytes // 8, np.float64)
+    b = cuda.device_array(n_bytes // 8, np.float64)
+    b.copy_to_device(a)
+    times = []
+    for _ in range(repeats):
+        start, stop = cuda.event(), cuda.event()
+        start.record()
+        b.copy_to_device(a)
+        stop.record()
+        stop.synchronize()
+        times.append(cuda.event_elapsed_time(start, stop) / 1000.0)
+    return 2.0 * (n_bytes // 8) * 8 / float(np.median(times))
+
+
+def spike_delivery_bytes(n_spikes, n_synapses_delivered):
+    """Bytes the delivery phase must move at least: per spike its CSR row bounds and list entry, per
+    synapse its target (4 B), weight (4 B), delay (2 B) and one 8-byte atomic read-modify-write (16 B)."""
+    return n_spikes * 20 + n_synapses_delivered * (4 + 4 + 2 + 16)
+
+
+__all__ = ["LAUNCH", "LaunchConfig", "check_available", "copy_bandwidth", "device_properties", "is_available",
+           "replay_delivery", "simulate_batch", "simulator_enabled", "spike_delivery_bytes"]

@@ -1,0 +1,225 @@
+"""The CUDA backend against the CPU backend, spike for spike.
+
+Runs on a real GPU when one is usable, otherwise under Numba's CUDA simulator
+(``NUMBA_ENABLE_CUDASIM=1`` must be set before Numba is imported, so CI runs
+this file in its own pytest invocation).  The simulator runs every GPU thread
+as a Python thread: the networks here are small on purpose.  Tests marked
+``gpu`` need a real device (larger networks, the cooperative grid).
+"""
+
+import dataclasses
+import os
+
+import numpy as np
+import pytest
+
+from reservoirspike import (LIF, AdaptiveLIF, EventStream, PoissonEncoder, SpikeEncoder, SpikingReservoir,
+                            SpikingReservoirClassifier,
+                            connect_inputs, random_reservoir, simulate)
+from reservoirspike._rng import derive_seed
+from reservoirspike.architectures import synfire_chain
+from reservoirspike.backends import cuda as gpu
+from reservoirspike.learning import LearningState
+from reservoirspike.plasticity import (STDP, InhibitorySTDP, IntrinsicPlasticity, Plasticity, SynapticScaling,
+                                       TripletSTDP)
+from reservoirspike.simulate import run_encoded
+from reservoirspike.workloads import RATE_ENCODER
+
+SIMULATOR = gpu.simulator_enabled()
+pytestmark = [
+    pytest.mark.skipif(not gpu.is_available(),
+                       reason="no usable GPU and the CUDA simulator is off: run "
+                              "'NUMBA_ENABLE_CUDASIM=1 pytest tests/test_cuda.py' (CI does)"),
+    # the simulator runs the counter-based generator's wrapping uint64 products in NumPy scalars
+    pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning"),
+]
+needs_gpu = pytest.mark.skipif(SIMULATOR, reason="needs a real GPU (too large for the CUDA simulator)")
+
+
+@pytest.fixture(autouse=True)
+def small_launch():
+    """Two warps a block under the simulator (each thread is a Python thread there)."""
+    saved = dataclasses.replace(gpu.LAUNCH)
+    if SIMULATOR:
+        gpu.LAUNCH.threads = 64
+    yield
+    for field in dataclasses.fields(saved):
+        setattr(gpu.LAUNCH, field.name, getattr(saved, field.name))
+
+
+def _net(n=40, delay=(1.0, 3.0), neuron=None, sign="excitatory", seed=3, n_inputs=5, dt=1.0):
+    net = random_reservoir(n, connectivity=0.2, weights={"E": 2.0, "I": -4.0}, delay=delay,
+                           weight_distribution="lognormal", weight_cv=0.5, neuron=neuron or LIF(), dt=dt,
+                           random_state=seed)
+    return connect_inputs(net, n_inputs, connectivity=0.5, weight=15.0, sign=sign, random_state=seed + 1)
+
+
+def _both(net, X, **kw):
+    cpu = simulate(net, X, backend="cpu", **kw)
+    cuda = simulate(net, X, backend="cuda", **kw)
+    assert cpu.backend == "cpu" and cuda.backend == "cuda"
+    return cpu, cuda
+
+
+def _assert_same(cpu, cuda, min_spikes=20):
+    assert cpu.total_spikes.sum() >= min_spikes, "the test network should be active"
+    np.testing.assert_array_equal(cpu.total_spikes, cuda.total_spikes)
+    for name in ("counts", "traces", "final"):
+        a, b = getattr(cpu, name), getattr(cuda, name)
+        if a is not None:
+            np.testing.assert_array_equal(a, b, err_msg=name)
+    if cpu._spike_steps is not None:
+        for i in range(cpu.n_sequences):
+            for a, b in zip(cpu.spike_steps(i), cuda.spike_steps(i)):
+                np.testing.assert_array_equal(a, b)
+
+
+def test_poisson_input_with_delays_ragged_batch_two_blocks():
+    rng = np.random.default_rng(0)
+    X = [rng.uniform(0, 1, size=(T, 5)) for T in (20, 31, 12)]
+    cpu, cuda = _both(_net(), X, encoder="poisson", steps_per_frame=2, record=("spikes", "counts", "traces", "final"),
+                      n_bins=3, random_state=3)
+    _assert_same(cpu, cuda)
+    assert cuda.launch["team"] == "block" and cuda.launch["teams"] >= 2
+
+
+def test_current_input_adaptive_neurons_uniform_start_steps_and_state():
+    net = _net(neuron=AdaptiveLIF(tau_adapt=80.0, delta_threshold=2.0, bias=5.0), sign="mixed", seed=11)
+    X = list(np.random.default_rng(1).normal(size=(2, 12, 5)))
+    kw = dict(encoder="current", steps_per_frame=3, record=("spikes", "steps", "state", "final"), v_init="uniform",
+              state_neurons=[0, 7, 39], random_state=5)
+    cpu, cuda = _both(net, X, **kw)
+    _assert_same(cpu, cuda)
+    for a, b in zip(cpu.steps + cpu.state, cuda.steps + cuda.state):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_delta_and_latency_encoders():
+    X = list(np.random.default_rng(2).normal(size=(2, 6, 5)))
+    for encoder, n_inputs in (("delta", 10), ("latency", 5)):
+        net = _net(n_inputs=n_inputs, seed=4)
+        cpu, cuda = _both(net, X, encoder=encoder, steps_per_frame=4, record=("spikes", "counts"), n_bins=2,
+                          random_state=1)
+        _assert_same(cpu, cuda, min_spikes=5)
+
+
+def test_alpha_synapses_and_noisy_background():
+    """Background noise uses log/sin/cos: spikes must agree; V may differ in the last bits on a GPU."""
+    noisy = LIF(tau_m=10.0, tau_e=0.5, tau_i=1.0, synapse="alpha", noise_mean=28.0, noise_std=40.0,
+                v_rest=-70.0, v_reset=-70.0, v_threshold=-55.0, t_ref=1.0)
+    net = random_reservoir(30, connectivity=0.2, weights={"E": 20.0, "I": -30.0}, delay=(0.5, 2.0),
+                           neuron=noisy, inhibitory_neuron=LIF(tau_m=10.0, tau_e=0.5, tau_i=1.0, synapse="alpha"),
+                           dt=0.1, random_state=4)
+    net = connect_inputs(net, 3, connectivity=0.5, weight=60.0, random_state=5)
+    rates = np.full((1, 1, 3), 100.0)
+    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
+    cpu, cuda = _both(net, rates, encoder=enc, steps_per_frame=150, record=("spikes", "state"),
+                      state_neurons=[0, 1, 2], random_state=8)
+    _assert_same(cpu, cuda, min_spikes=5)
+    np.testing.assert_allclose(cuda.state[0], cpu.state[0], rtol=1e-12, atol=1e-12)
+
+
+def test_conductance_based_excitation():
+    cond = LIF(tau_m=10.0, tau_e=5.0, v_rest=-74.0, v_reset=-60.0, v_threshold=-54.0, t_ref=1.0, e_rev_exc=0.0)
+    net = random_reservoir(30, connectivity=0.2, weights={"E": 0.05, "I": -2.0}, delay=(1.0, 3.0), neuron=cond,
+                           inhibitory_neuron=LIF(), dt=0.5, random_state=2)
+    net = connect_inputs(net, 5, connectivity=0.5, weight=0.3, random_state=3)
+    rates = np.full((1, 2, 5), 150.0)
+    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
+    cpu, cuda = _both(net, rates, encoder=enc, steps_per_frame=40, record=("spikes", "state"),
+                      state_neurons=[0, 5], random_state=4)
+    _assert_same(cpu, cuda, min_spikes=5)
+    np.testing.assert_allclose(cuda.state[0], cpu.state[0], rtol=1e-12, atol=1e-12)
+
+
+def test_synfire_chain_with_input_events():
+    chain = synfire_chain(3, 10, weight=40.0, delay=2.0, random_state=3)
+    net = connect_inputs(chain, 10, connectivity=1.0, weight=40.0, targets="g0", random_state=4)
+    times = 2.0 + 0.3 * np.random.default_rng(5).standard_normal(10)
+    stream = EventStream(times, np.arange(10), 90 * 0.1)
+    cpu, cuda = _both(net, [stream], encoder=SpikeEncoder(10), record=("spikes", "counts"),
+                      v_init="uniform", random_state=6)
+    _assert_same(cpu, cuda)
+
+
+def test_grid_mode_equals_block_mode_and_cpu():
+    gpu.LAUNCH.team = "grid"
+    X = list(np.random.default_rng(3).uniform(0, 1, size=(2, 15, 5)))
+    cpu, cuda = _both(_net(), X, encoder="poisson", steps_per_frame=2, record=("spikes", "counts"), n_bins=2,
+                      random_state=2)
+    assert cuda.launch["team"] == "grid"
+    _assert_same(cpu, cuda)
+
+
+def test_chunked_streaming_and_spike_buffer_rerun():
+    gpu.LAUNCH.max_chunk_bytes = 1  # one sequence a chunk
+    X = list(np.random.default_rng(4).uniform(0.5, 1, size=(3, 12, 5)))
+    cpu, cuda = _both(_net(), X, encoder="poisson", steps_per_frame=3, record=("spikes", "counts"),
+                      max_spikes=2, random_state=9)
+    assert cuda.launch["n_chunks"] == 3 and cuda.launch["chunk_size"] == 1
+    assert cpu.total_spikes.max() > 2
+    _assert_same(cpu, cuda)
+
+
+@pytest.mark.parametrize("rules", [
+    Plasticity(stdp=STDP(a_plus=0.05, a_minus=-0.05, w_max=4.0, mu=0.5)),
+    Plasticity(stdp=TripletSTDP.published("visual_cortex_all_to_all", w_max=4.0, scale=5.0),
+               istdp=InhibitorySTDP(eta=0.2, target_rate=5.0, w_max=8.0)),
+    Plasticity(stdp=STDP(a_plus=0.05, a_minus=-0.06, w_max=4.0), scaling=SynapticScaling(interval=20.0),
+               intrinsic=IntrinsicPlasticity(target_rate=20.0, eta=0.05)),
+], ids=["multiplicative", "triplet-istdp", "scaling-intrinsic"])
+def test_plasticity_learns_the_same_weights(rules):
+    net = _net(n=30, seed=5)
+    enc = RATE_ENCODER
+    kin = enc.encode(enc.validate(np.full((2, 1, 5), 80.0))[0], 1.0, 60)
+    states, results = [], []
+    for backend in ("cpu", "cuda"):
+        state = LearningState(net, rules)
+        results.append(run_encoded(net, kin, seed=derive_seed(9), record=("spikes", "counts"), n_jobs=1,
+                                   learning=state, backend=backend))
+        states.append(state)
+    _assert_same(*results)
+    assert not np.array_equal(states[0].data, net.data), "the rule should have changed weights"
+    if SIMULATOR:
+        np.testing.assert_array_equal(states[1].data, states[0].data)
+    else:  # pow() of multiplicative STDP may differ in its last bit on the GPU
+        np.testing.assert_allclose(states[1].data, states[0].data, rtol=1e-6, atol=0)
+    np.testing.assert_array_equal(states[1].th_off, states[0].th_off)
+
+
+def test_estimator_transform_on_cuda_equals_cpu():
+    X = np.random.default_rng(6).normal(size=(4, 6, 3))
+    kw = dict(n_neurons=30, steps_per_frame=3, n_bins=2, random_state=0)
+    states = [SpikingReservoir(backend=b, **kw).fit(X).transform(X) for b in ("cpu", "cuda")]
+    assert states[0].any()
+    np.testing.assert_array_equal(states[0], states[1])
+    y = [0, 1, 0, 1]
+    scores = [SpikingReservoirClassifier(backend=b, **kw).fit(X, y).decision_function(X) for b in ("cpu", "cuda")]
+    np.testing.assert_array_equal(scores[0], scores[1])
+
+
+@needs_gpu
+def test_batch_workload_sample_on_gpu():
+    from reservoirspike.workloads import batch_input, batch_network
+
+    net = batch_network()
+    X = batch_input(64)
+    kw = dict(encoder=RATE_ENCODER, steps_per_frame=1000, record=("counts", "spikes"), n_bins=10, random_state=0)
+    cpu, cuda = _both(net, X, **kw)
+    _assert_same(cpu, cuda)
+
+
+@needs_gpu
+def test_cuba_grid_mode_on_gpu():
+    from reservoirspike.workloads import cuba_network
+
+    net = cuba_network(16000)
+    kw = dict(encoder="current", steps_per_frame=2000, record=("spikes",), v_init="uniform", random_state=1)
+    X = np.zeros((1, 1, 1))
+    cpu, cuda = _both(net, X, **kw)
+    assert cuda.launch["team"] == "grid"
+    _assert_same(cpu, cuda)
+
+
+def test_simulator_flag_matches_environment():
+    assert SIMULATOR == (os.environ.get("NUMBA_ENABLE_CUDASIM") == "1")
