@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 logs="${OUT:-gpu-check-logs}"
 mkdir -p "$logs"
 export PYTHONUNBUFFERED=1
-python3 -m pip install -q -e . --no-deps 2>&1 | tail -2
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+python3 -m pip install -q --no-build-isolation --no-deps -e . 2>&1 | tail -2
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm,clocks.max.mem --format=csv
 python3 -c "import numba, numba_cuda, numpy, sklearn; print('numba', numba.__version__, 'numba-cuda', \
 numba_cuda.__version__, 'numpy', numpy.__version__, 'scikit-learn', sklearn.__version__)"
-python3 -m pytest -q -x -p no:cacheprovider tests/test_cuda.py --durations=5 2>&1 | tee "$logs/tests.log"
+python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py --durations=5 2>&1 | tee "$logs/tests.log"
 python3 benchmarks/gpu.py "$@" 2>&1 | tee "$logs/bench.log"

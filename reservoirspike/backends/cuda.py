@@ -86,6 +86,20 @@ V, VINF, IE, YE, II, YI, THETA, TRACE = range(8)
 N_STATE = 8
 
 
+def numba_cuda():
+    """``numba.cuda``, imported on first need.
+
+    numba-cuda (up to 0.30.4 at least) registers an overload of
+    ``np.row_stack``, which NumPy 2.5 removed; its old alias is restored
+    (it is ``np.vstack``) so that the CUDA target loads on such NumPy.
+    """
+    if not hasattr(np, "row_stack"):
+        np.row_stack = np.vstack
+    from numba import cuda as module
+
+    return module
+
+
 def simulator_enabled():
     """True when Numba's CUDA simulator is switched on (``NUMBA_ENABLE_CUDASIM=1``)."""
     return os.environ.get("NUMBA_ENABLE_CUDASIM", "0") == "1"
@@ -98,7 +112,7 @@ def check_available():
             "backend='cuda' needs the numba-cuda package (Numba's CUDA target), which is not installed: "
             "pip install 'reservoirspike[cuda]'"
         )
-    from numba import cuda
+    cuda = numba_cuda()
 
     if simulator_enabled():
         return
@@ -145,7 +159,7 @@ cuda = None  # numba.cuda once a kernel is built: a module global, which the CUD
 def _kernel_function():
     """The simulation kernel's Python function, closing over the device twins of the shared math."""
     global cuda
-    from numba import cuda
+    cuda = numba_cuda()
 
     membrane_step = device_twin(_math.membrane_step)
     conductance_membrane_step = device_twin(_math.conductance_membrane_step)
@@ -391,8 +405,8 @@ class _Compiled:
 
     def get(self, args):
         import numba
-        from numba import cuda
 
+        cuda = numba_cuda()
         if simulator_enabled():  # the simulator runs the Python function itself
             signature = "simulator"
         else:
@@ -424,7 +438,7 @@ class _DeviceMemory:
 
     def constant(self, array):
         """Device copy of a host array that does not change while it is alive (kept with it)."""
-        from numba import cuda
+        cuda = numba_cuda()
 
         key = (id(array), array.__array_interface__["data"][0], array.shape, array.dtype.str)
         hit = self._constants.get(key)
@@ -437,7 +451,7 @@ class _DeviceMemory:
 
     def scratch(self, name, shape, dtype):
         """A device array of this shape and dtype, reused when the last one of that name matches."""
-        from numba import cuda
+        cuda = numba_cuda()
 
         have = self._scratch.get(name)
         if have is None or have.shape != tuple(shape) or have.dtype != np.dtype(dtype):
@@ -456,7 +470,7 @@ DEVICE_MEMORY = _DeviceMemory()
 
 def device_properties():
     """(name, multiprocessors, memory bandwidth in bytes/s or None) of the current device."""
-    from numba import cuda
+    cuda = numba_cuda()
 
     if simulator_enabled():
         return "CUDA simulator", 1, None
@@ -496,7 +510,7 @@ def simulate_batch(
     the launch (team mode, teams, threads, chunk size, number of chunks,
     compile seconds).
     """
-    from numba import cuda
+    cuda = numba_cuda()
 
     mem = DEVICE_MEMORY
     seq_ids = np.asarray(seq_ids, np.int64)
@@ -632,7 +646,7 @@ def _sorted_spikes(steps, ids, totals, n, chunk, spike_step, spike_id):
 def _delivery_kernel_function():
     """Spike delivery alone (phase C of the simulation kernel, static synapses), over a recorded spike list."""
     global cuda
-    from numba import cuda
+    cuda = numba_cuda()
 
     to_fixed = device_twin(_math.to_fixed)
 
@@ -663,7 +677,7 @@ def replay_delivery(network, spike_steps, spike_ids, repeats=5):
     counted by :func:`spike_delivery_bytes` (the least the delivery must move).
     """
     import numba
-    from numba import cuda
+    cuda = numba_cuda()
 
     spike_steps = np.ascontiguousarray(spike_steps, np.int64)
     spike_ids = np.ascontiguousarray(spike_ids, np.int32)
@@ -694,7 +708,7 @@ def replay_delivery(network, spike_steps, spike_ids, repeats=5):
 
 def copy_bandwidth(n_bytes=1 << 30, repeats=5):
     """Device-to-device copy rate (bytes read + written per second): the memory bandwidth to compare with."""
-    from numba import cuda
+    cuda = numba_cuda()
 
     a = cuda.device_array(n_bytes // 8, np.float64)
     b = cuda.device_array(n_bytes // 8, np.float64)
