@@ -19,7 +19,7 @@ FIXED_INV = 1.0 / FIXED_SCALE
 @kernel_math
 def to_fixed(weight):
     """A weight (mV, float32 or float64) as int64 fixed-point, rounded to nearest."""
-    return np.int64(np.floor(np.float64(weight) * FIXED_SCALE + 0.5))
+    return np.int64(math.floor(np.float64(weight) * FIXED_SCALE + 0.5))
 
 
 @kernel_math
