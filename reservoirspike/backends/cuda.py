@@ -425,6 +425,13 @@ class _Compiled:
             self.compile_seconds += time.perf_counter() - t0
         return self._kernels[signature]
 
+    def specialization(self, args):
+        """The compiled kernel object (launch limits, registers) for these arguments."""
+        import numba
+
+        signature = tuple(numba.typeof(a) for a in args)
+        return self._kernels[signature].overloads[signature]
+
 
 _COMPILED = _Compiled()
 
@@ -598,7 +605,7 @@ def simulate_batch(
         if simulator_enabled():  # grid barriers only work with one block there; blocks run one by one
             max_blocks = 1 if grid_mode else 2
         else:
-            max_blocks = kernel.max_cooperative_grid_blocks(threads)
+            max_blocks = _COMPILED.specialization(probe).max_cooperative_grid_blocks(threads)
         if max_blocks < 1:
             raise RuntimeError(f"the simulation kernel does not fit on the device with {threads} threads a block")
         if grid_mode:
