@@ -37,6 +37,7 @@ and the first simulation do.
 import contextlib
 import importlib.util
 import os
+import re
 import time
 from dataclasses import dataclass
 
@@ -134,9 +135,23 @@ def is_available():
     return True
 
 
+_UNROUNDED = re.compile(r"\b(add|sub|mul)\.f(32|64)\b")
+
+
+def _round_each_operation(ptx):
+    """Give PTX float add/sub/mul an explicit ``.rn``: the assembler may fuse only unmarked ones into FMA."""
+    if isinstance(ptx, bytes):
+        return _UNROUNDED.sub(r"\1.rn.f\2", ptx.decode()).encode()
+    return _UNROUNDED.sub(r"\1.rn.f\2", ptx)
+
+
 @contextlib.contextmanager
 def _without_fma_contraction():
-    """Compile with NVVM's ``-fma=0``: products and sums rounded one by one, as on the CPU."""
+    """Compile without multiply-add fusion: products and sums rounded one by one, as on the CPU.
+
+    NVVM gets ``-fma=0``, and the PTX it returns marks every float add, sub
+    and mul round-to-nearest (``.rn``), which forbids ptxas to fuse them.
+    """
     from numba.cuda.cudadrv import nvvm
 
     original = nvvm.compile_ir
@@ -144,6 +159,7 @@ def _without_fma_contraction():
     def compile_ir(llvmir, **options):
         if not options.get("fastmath"):
             options["fma"] = False
+            return _round_each_operation(original(llvmir, **options))
         return original(llvmir, **options)
 
     nvvm.compile_ir = compile_ir
