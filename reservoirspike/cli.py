@@ -31,16 +31,14 @@ def cmd_info(args):
         layer = f"unavailable ({exc})"
     print(f"numba threads: {numba.config.NUMBA_NUM_THREADS} (threading layer: {layer}; "
           f"requested: {numba.config.THREADING_LAYER})")
-    try:
-        from numba import cuda
+    from .backends import cuda as gpu
 
-        if cuda.is_available():
-            print("CUDA: available; devices: " + ", ".join(d.name.decode() if isinstance(d.name, bytes) else str(d.name)
-                                                    for d in cuda.gpus))
-        else:
-            print("CUDA: not available (no driver or no device); the cpu backend is used")
-    except Exception as exc:  # numba-cuda missing or broken
-        print(f"CUDA: not available ({type(exc).__name__}: {exc})")
+    try:
+        gpu.check_available()
+        name, n_sm, _ = gpu.device_properties()
+        print(f"CUDA: available ({name}, {n_sm} multiprocessors); backend='cuda' or 'auto' can use it")
+    except RuntimeError as exc:  # says which piece is missing
+        print(f"CUDA: not available: {exc}; the cpu backend is used")
     return 0
 
 

@@ -107,7 +107,16 @@ def simulator_enabled():
 
 
 def check_available():
-    """Raise a RuntimeError naming the missing piece when no usable GPU is there."""
+    """Raise a RuntimeError naming the missing piece when no usable GPU is there.
+
+    The pieces, in order: the numba-cuda package, a CUDA driver, a device.
+    Under Numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) it passes.
+
+    Raises
+    ------
+    RuntimeError
+        With a message that names what is missing.
+    """
     if importlib.util.find_spec("numba_cuda") is None:
         raise RuntimeError(
             "backend='cuda' needs the numba-cuda package (Numba's CUDA target), which is not installed: "
@@ -121,13 +130,20 @@ def check_available():
         cuda.cudadrv.driver.driver.cuInit  # loads and initialises the driver library
         n_devices = len(cuda.gpus)
     except Exception as exc:  # CudaSupportError and friends: the library or the driver is missing
-        raise RuntimeError(f"backend='cuda' found no usable CUDA driver: {exc}") from exc
+        detail = " ".join(str(exc).split()).rstrip(": ")
+        raise RuntimeError(f"backend='cuda' found no usable CUDA driver ({detail})") from exc
     if n_devices == 0:
         raise RuntimeError("backend='cuda' found a CUDA driver but no GPU device")
 
 
 def is_available():
-    """True when :func:`check_available` passes."""
+    """Whether the CUDA backend can run here.
+
+    Returns
+    -------
+    bool
+        True when :func:`check_available` passes.
+    """
     try:
         check_available()
     except RuntimeError:
@@ -157,10 +173,12 @@ def _without_fma_contraction():
     original = nvvm.compile_ir
 
     def compile_ir(llvmir, **options):
-        if not options.get("fastmath"):
-            options["fma"] = False
-            return _round_each_operation(original(llvmir, **options))
-        return original(llvmir, **options)
+        if options.get("fastmath"):
+            return original(llvmir, **options)
+        options["fma"] = False
+        if "gen-lto" in options:  # LTO IR is not text; kernels here are built without LTO (lto=False)
+            return original(llvmir, **options)
+        return _round_each_operation(original(llvmir, **options))
 
     nvvm.compile_ir = compile_ir
     try:
@@ -435,7 +453,7 @@ class _Compiled:
                 kernel = cuda.jit(self._python)
             else:
                 with _without_fma_contraction():
-                    kernel = cuda.jit(numba.void(*signature))(self._python)
+                    kernel = cuda.jit(numba.void(*signature), lto=False)(self._python)
                     kernel.inspect_asm(signature)  # builds the PTX now, under the options above
             self._kernels[signature] = kernel
             self.compile_seconds += time.perf_counter() - t0
@@ -710,7 +728,7 @@ def replay_delivery(network, spike_steps, spike_ids, repeats=5):
     ring_e = cuda.to_device(np.zeros((n_slots, network.n_neurons), np.int64))
     ring_i = cuda.to_device(np.zeros((n_slots, network.n_neurons), np.int64))
     with _without_fma_contraction():
-        kernel = cuda.jit(_delivery_kernel_function())
+        kernel = cuda.jit(_delivery_kernel_function(), lto=False)
         signature = tuple(numba.typeof(a) for a in (*args, ring_e, ring_i))
         kernel.compile(signature)
     threads = LAUNCH.threads
