@@ -35,6 +35,7 @@ and the first simulation do.
 """
 
 import contextlib
+import dataclasses
 import importlib.util
 import os
 import re
@@ -71,6 +72,10 @@ class LaunchConfig:
         blocks as fit on the device at once).
     team : {"auto", "block", "grid"}
         Force one team mode (``"auto"``: by the rule above).
+    max_registers : int or None
+        Register cap a thread handed to the compiler (None: its choice).
+        Fewer registers let more warps reside on a multiprocessor at the
+        price of spills; kernels already compiled keep their setting.
     """
 
     threads: int = 256
@@ -78,6 +83,7 @@ class LaunchConfig:
     max_chunk_bytes: int = 1 << 30
     max_teams: int = None
     team: str = "auto"
+    max_registers: int = None
 
 
 LAUNCH = LaunchConfig()
@@ -190,8 +196,26 @@ def _without_fma_contraction():
 cuda = None  # numba.cuda once a kernel is built: a module global, which the CUDA simulator swaps for its own
 
 
-def _kernel_function():
-    """The simulation kernel's Python function, closing over the device twins of the shared math."""
+@dataclass(frozen=True)
+class KernelFeatures:
+    """What a network and a run use; each combination gets its own kernel, compiled without the rest.
+
+    Leaving unused paths out of the compiled code (they are constants of the
+    closure, so the compiler removes them) keeps the register count, and so
+    the number of resident warps, as good as the run allows.
+    """
+
+    plastic: bool
+    noise: bool
+    conductance: bool
+    input_mode: int
+
+
+def _kernel_function(features=KernelFeatures(True, True, True, -1)):
+    """The simulation kernel's Python function, closing over the device twins of the shared math.
+
+    ``features`` fixes which paths exist (``input_mode=-1``: all input modes).
+    """
     global cuda
     cuda = numba_cuda()
 
@@ -212,6 +236,11 @@ def _kernel_function():
     pl_ip, pl_scale, scale_every = plastic.PL_IP, plastic.PL_SCALE, plastic.SCALE_EVERY
     ip_eta, ip_target, ip_bound = plastic.IP_ETA, plastic.IP_TARGET, plastic.IP_BOUND
     syn_static, syn_stdp = plastic.SYN_STATIC, plastic.SYN_STDP
+    with_plasticity, with_noise, with_conductance = features.plastic, features.noise, features.conductance
+    any_input = features.input_mode < 0
+    with_current = any_input or features.input_mode == INPUT_CURRENT
+    with_poisson = any_input or features.input_mode == INPUT_POISSON
+    with_events = any_input or features.input_mode == INPUT_EVENTS
 
     @cuda.jit(device=True)
     def barrier(grid_mode):
@@ -246,7 +275,7 @@ def _kernel_function():
         n_slots = max_delay + 1
         n_in = in_indptr.shape[0] - 1
         cap = spike_step.shape[1]
-        plastic_run = pl_mode != 0
+        plastic_run = with_plasticity and pl_mode != 0
         for q in range(team, seq_ids.shape[0], n_teams):
             k = seq_ids[q]
             start = offsets[k]
@@ -290,8 +319,8 @@ def _kernel_function():
                         ctr[team, 2] += ctr[team, 1 - par]
                     ctr[team, par] = 0
                 # A. drive, noise, input spikes, plastic arrivals
-                new_frame = input_mode == INPUT_CURRENT and t % frame_steps == 0
-                key_noise = step_key(seed, stream_noise, t)
+                new_frame = with_current and input_mode == INPUT_CURRENT and t % frame_steps == 0
+                key_noise = step_key(seed, stream_noise, t) if with_noise else np.uint64(0)
                 for j in range(rank, n, size):
                     if new_frame:
                         drive = bias[j]
@@ -299,7 +328,7 @@ def _kernel_function():
                             drive += dense[frame, inT_channel[s]] * inT_data[s]
                         fst[team, VINF, j] = v_rest[j] + drive
                     p = pop_of[j]
-                    if pop_params[p, HAS_DRIVE] != 0.0:
+                    if with_noise and pop_params[p, HAS_DRIVE] != 0.0:
                         x0, x1, x2 = standard_normal(key_noise, j)
                         fst[team, V, j] += (pop_drive[p, 0, 0] + pop_drive[p, 0, 1] * x0 + pop_drive[p, 0, 2] * x1
                                             + pop_drive[p, 0, 3] * x2)
@@ -307,13 +336,13 @@ def _kernel_function():
                                              + pop_drive[p, 1, 2] * x1 + pop_drive[p, 1, 3] * x2)
                         fst[team, YE, j] += (pop_drive[p, 2, 0] + pop_drive[p, 2, 1] * x0
                                              + pop_drive[p, 2, 2] * x1 + pop_drive[p, 2, 3] * x2)
-                if input_mode == INPUT_POISSON:
+                if with_poisson and input_mode == INPUT_POISSON:
                     key_in = step_key(seed, stream_input, t)
                     for c in range(rank, n_in, size):
                         if uniform(key_in, c) < dense[frame, c]:
                             for s in range(in_indptr[c], in_indptr[c + 1]):
                                 ring_add(ring_e, ring_i, team, slot, in_indices[s], to_fixed(in_data[s]))
-                elif input_mode == INPUT_EVENTS:
+                elif with_events and input_mode == INPUT_EVENTS:
                     for e in range(ev_ptr[row] + rank, ev_ptr[row + 1], size):
                         c = ev_channel[e]
                         for s in range(in_indptr[c], in_indptr[c + 1]):
@@ -339,7 +368,7 @@ def _kernel_function():
                     ie = fst[team, IE, j]
                     ii = fst[team, II, j]
                     yi = fst[team, YI, j] + ri * fixed_inv
-                    if pop_params[p, COND] != 0.0:
+                    if with_conductance and pop_params[p, COND] != 0.0:
                         g = ie + fst[team, YE, j] + re * fixed_inv
                         v_new = conductance_membrane_step(v, fst[team, VINF, j], g, pop_params[p, G_AVG],
                                                           pop_params[p, E_REV], pop_params[p, DT_TAU], ii,
@@ -430,41 +459,41 @@ def _kernel_function():
 
 
 class _Compiled:
-    """Kernels compiled for the argument types met so far (explicit signatures, no FMA contraction)."""
+    """Kernels compiled for the features and argument types met so far (explicit signatures, no FMA)."""
 
     def __init__(self):
-        self._python = None
         self._kernels = {}
         self.compile_seconds = 0.0
 
-    def get(self, args):
+    @staticmethod
+    def _signature(args):
+        import numba
+
+        return "simulator" if simulator_enabled() else tuple(numba.typeof(a) for a in args)
+
+    def get(self, features, args):
         import numba
 
         cuda = numba_cuda()
-        if simulator_enabled():  # the simulator runs the Python function itself
-            signature = "simulator"
-        else:
-            signature = tuple(numba.typeof(a) for a in args)
-        if signature not in self._kernels:
+        signature = self._signature(args)
+        key = (features, signature, LAUNCH.max_registers)
+        if key not in self._kernels:
             t0 = time.perf_counter()
-            if self._python is None:
-                self._python = _kernel_function()
-            if signature == "simulator":
-                kernel = cuda.jit(self._python)
+            python = _kernel_function(features)
+            if signature == "simulator":  # the simulator runs the Python function itself
+                kernel = cuda.jit(python)
             else:
                 with _without_fma_contraction():
-                    kernel = cuda.jit(numba.void(*signature), lto=False)(self._python)
+                    kernel = cuda.jit(numba.void(*signature), lto=False, max_registers=LAUNCH.max_registers)(python)
                     kernel.inspect_asm(signature)  # builds the PTX now, under the options above
-            self._kernels[signature] = kernel
+            self._kernels[key] = kernel
             self.compile_seconds += time.perf_counter() - t0
-        return self._kernels[signature]
+        return self._kernels[key]
 
-    def specialization(self, args):
-        """The compiled kernel object (launch limits, registers) for these arguments."""
-        import numba
-
-        signature = tuple(numba.typeof(a) for a in args)
-        return self._kernels[signature].overloads[signature]
+    def specialization(self, features, args):
+        """The compiled kernel object (launch limits, registers) for these features and arguments."""
+        signature = self._signature(args)
+        return self._kernels[features, signature, LAUNCH.max_registers].overloads[signature]
 
 
 _COMPILED = _Compiled()
@@ -593,6 +622,8 @@ def simulate_batch(
     d_state_ids = cuda.to_device(state_ids)
     n_slots = max_delay + 1
     n_plastic = max(1, int(np.count_nonzero(syn_kind))) if plastic_run else 1
+    features = KernelFeatures(plastic=bool(plastic_run), noise=bool(np.any(pop_params[:, HAS_DRIVE] != 0.0)),
+                              conductance=bool(np.any(pop_params[:, COND] != 0.0)), input_mode=int(input_mode))
 
     def scratch(n_teams):
         return (mem.scratch("ring_e", (n_teams, n_slots, n), np.int64),
@@ -606,6 +637,7 @@ def simulate_batch(
                 mem.scratch("counters", (n_teams, 3), np.int64))
 
     info = {"backend": "cuda", "team": "grid" if grid_mode else "block", "threads": threads,
+            "features": dataclasses.asdict(features),
             "chunk_size": int(chunk_size), "n_chunks": len(chunks)}
     for chunk in chunks:
         m = len(chunk)
@@ -635,11 +667,11 @@ def simulate_batch(
                        d_counts, d_bins, d_final, d_steps, np.int64(frame_base), d_sstep, d_sid, d_total,
                        d_state_ids, d_state, np.int64(row_base), d_th_off, np.int64(pl_mode), *d_pl)
         probe = (np.bool_(grid_mode), *args_before, *scratch(1))
-        kernel = _COMPILED.get(probe)
+        kernel = _COMPILED.get(features, probe)
         if simulator_enabled():  # grid barriers only work with one block there; blocks run one by one
             max_blocks = 1 if grid_mode else 2
         else:
-            max_blocks = _COMPILED.specialization(probe).max_cooperative_grid_blocks(threads)
+            max_blocks = _COMPILED.specialization(features, probe).max_cooperative_grid_blocks(threads)
         if max_blocks < 1:
             raise RuntimeError(f"the simulation kernel does not fit on the device with {threads} threads a block")
         if grid_mode:
