@@ -48,3 +48,14 @@ def test_spoken_digits_example_on_a_tiny_synthetic_fsdd(tmp_path, capsys):
     base, accs = _load("spoken_digits").main(["--data-home", str(tmp_path), "--n-neurons", "60", "--seeds", "1"])
     assert 0 <= base <= 1 and 0 <= accs[0] <= 1
     assert "official split" in capsys.readouterr().out
+
+
+def test_memory_capacity_example_delays_add_memory(tmp_path, capsys):
+    out = tmp_path / "mc.png"
+    rows, default = _load("memory_capacity").main(
+        ["--n-neurons", "80", "--seeds", "0", "--delays", "3,500", "--steps", "600", "--out", str(out)])
+    (short, mc_short, _), (long, mc_long, _) = rows
+    assert mc_long > mc_short + 2.0, "conduction delays spanning the horizon should add memory"
+    assert 0 <= default[0] < mc_long
+    assert out.stat().st_size > 10_000
+    assert "MC =" in capsys.readouterr().out
