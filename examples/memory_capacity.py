@@ -11,7 +11,11 @@ arrives anywhere up to 40 frames later, so the network keeps recirculating delay
 input (a delay-line reservoir; cf. polychronous groups, Izhikevich 2006), plus an input strong enough
 to drive neurons in their graded range.  The sweep shows capacity against ``max_delay``.
 
-    python examples/memory_capacity.py [--n-neurons 500] [--seeds 0,1,2] [--out memory_capacity.png]
+With ``--plasticity`` it also shapes the largest-delay reservoir without labels before the readout is
+fitted (additive STDP on E->E with synaptic scaling, then also intrinsic plasticity; one epoch over the
+training input) and prints its capacity beside the random reservoir's.
+
+    python examples/memory_capacity.py [--n-neurons 500] [--seeds 0,1,2] [--plasticity] [--out memory_capacity.png]
 """
 
 import argparse
@@ -22,6 +26,7 @@ from sklearn.linear_model import RidgeCV
 from reservoirspike import SpikingReservoirRegressor
 from reservoirspike.datasets import memory_capacity_task
 from reservoirspike.metrics import memory_capacity
+from reservoirspike.plasticity import STDP, IntrinsicPlasticity, Plasticity, SynapticScaling
 
 #: the delay-line reservoir of this example (frames of 50 ms at dt = 1 ms)
 DELAY_LINE = dict(steps_per_frame=50, tau_trace=50.0, input_weight=50.0, bias=(10.0, 20.0), weight_exc=2.0)
@@ -43,6 +48,7 @@ def main(argv=None):
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--delays", default="3,250,500,1000,2000", help="max conduction delays (ms) to sweep")
     parser.add_argument("--steps", type=int, default=2200, help="frames (the first 1500 minus washout train)")
+    parser.add_argument("--plasticity", action="store_true", help="also STDP-shaped reservoirs at the largest delay")
     parser.add_argument("--out", default="memory_capacity.png")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -59,6 +65,16 @@ def main(argv=None):
         curves[d] = np.mean([r[1] for r in results], axis=0)
         rows.append((d, float(np.mean(totals)), float(np.std(totals))))
         print(f"{'delay-line, max delay ' + f'{d:.0f} ms':<36}MC = {rows[-1][1]:6.2f} +- {rows[-1][2]:.2f}")
+    if args.plasticity:
+        w_max = 2.0 * DELAY_LINE["weight_exc"]
+        stdp = STDP(a_plus=0.01 * w_max, a_minus=-0.0105 * w_max, w_max=w_max)
+        for name, rules in (("+ STDP and scaling", Plasticity(stdp=stdp, scaling=SynapticScaling())),
+                            ("+ STDP, scaling, intrinsic",
+                             Plasticity(stdp=stdp, scaling=SynapticScaling(),
+                                        intrinsic=IntrinsicPlasticity(target_rate=20.0)))):
+            totals = [capacity(max(delays), args.n_neurons, s, n_steps=args.steps, train=train, plasticity=rules)[0]
+                      for s in seeds]
+            print(f"{name:<36}MC = {np.mean(totals):6.2f} +- {np.std(totals):.2f}")
     try:
         import matplotlib
 
