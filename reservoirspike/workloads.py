@@ -10,15 +10,18 @@ from .topology import connect_inputs, random_reservoir
 RATE_ENCODER = PoissonEncoder(max_rate=1000.0, gain=1e-3, transform="linear")
 
 
-def cuba_network(n_neurons=4000, *, synapses_per_neuron=80, random_state=0):
+def cuba_network(n_neurons=4000, *, synapses_per_neuron=80, rest_potential=-49.0, random_state=0):
     """CUBA (Vogels & Abbott 2005; Brette et al. 2007, benchmark 2).
 
     80/20 E/I LIF, taum=20 ms, taue=5 ms, taui=10 ms, Vt=-50 mV, Vr=-60 mV,
     El=-49 mV, 5 ms refractory, we=60*0.27/10 mV, wi=-20*4.5/10 mV,
     dt=0.1 ms, connection probability 80/N (0.02 at N=4000).  Simulate it
     with ``v_init="uniform"`` (V0 uniform in [Vr, Vt]) and no input.
+    ``rest_potential`` (El) other than -49 mV changes the firing rate (for
+    scaling studies); the benchmark itself uses -49 mV.
     """
-    neuron = LIF(tau_m=20.0, tau_e=5.0, tau_i=10.0, v_rest=-49.0, v_reset=-60.0, v_threshold=-50.0, t_ref=5.0)
+    neuron = LIF(tau_m=20.0, tau_e=5.0, tau_i=10.0, v_rest=rest_potential, v_reset=-60.0, v_threshold=-50.0,
+                 t_ref=5.0)
     p = min(1.0, synapses_per_neuron / n_neurons)
     net = random_reservoir(n_neurons, excitatory_fraction=0.8, connectivity=p,
                            weights={"E": 60 * 0.27 / 10, "I": -20 * 4.5 / 10}, delay=0.1, neuron=neuron, dt=0.1,
