@@ -6,6 +6,11 @@ device function, with every other ``kernel_math`` function it calls replaced
 by that function's own device twin.  The GPU thus runs the very arithmetic the
 CPU runs (same operations, same order), which is what makes their results
 agree bit for bit.
+
+Numba's on-disk cache keys a compiled function by its own source file only:
+after editing one of these functions in a working tree, delete the
+``*.nbi``/``*.nbc`` files under ``reservoirspike/backends/__pycache__`` (an
+installed package is rewritten as a whole, so it is not affected).
 """
 
 import types
