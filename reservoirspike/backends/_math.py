@@ -19,7 +19,9 @@ FIXED_INV = 1.0 / FIXED_SCALE
 @kernel_math
 def to_fixed(weight):
     """A weight (mV, float32 or float64) as int64 fixed-point, rounded to nearest."""
-    return np.int64(math.floor(np.float64(weight) * FIXED_SCALE + 0.5))
+    x = np.float64(weight) * FIXED_SCALE + 0.5
+    i = np.int64(x)  # truncates towards zero; step down once for negative non-integers: floor(x)
+    return i - 1 if i > x else i
 
 
 @kernel_math
