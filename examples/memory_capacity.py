@@ -19,6 +19,8 @@ training input) and prints its capacity beside the random reservoir's.
 """
 
 import argparse
+import pathlib
+import sys
 
 import numpy as np
 from sklearn.linear_model import RidgeCV
@@ -42,6 +44,18 @@ def capacity(max_delay, n_neurons, seed, n_steps=2200, train=1500, washout=100, 
     return memory_capacity(Y[train:], readout.predict(states[train:]))
 
 
+def echo_state_capacity(n_units, seed, n_steps, train, washout=100, max_lag=40):
+    """Memory capacity of a ReservoirPy echo state network of the same size (None without ReservoirPy);
+    its hyper-parameters are picked on the last 20 % of the training frames (see examples/time_series.py)."""
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    from time_series import echo_state_network
+
+    u, Y = memory_capacity_task(n_steps, max_lag, random_state=seed)
+    minus_capacity = echo_state_network(u, Y, train, n_units, seed, washout,
+                                        score=lambda t, p: -memory_capacity(t, p)[0])
+    return None if minus_capacity is None else -minus_capacity
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n-neurons", type=int, default=500)
@@ -59,6 +73,9 @@ def main(argv=None):
     default = [capacity(3.0, args.n_neurons, s, n_steps=args.steps, train=train, steps_per_frame=20,
                         tau_trace=20.0, input_weight=10.0, bias=(4.0, 9.0), weight_exc=1.0)[0] for s in seeds]
     print(f"{'estimator defaults (delays 1-3 ms)':<36}MC = {np.mean(default):6.2f} +- {np.std(default):.2f}")
+    esn = [echo_state_capacity(args.n_neurons, s, args.steps, train) for s in seeds]
+    if esn[0] is not None:
+        print(f"{'echo state network (ReservoirPy)':<36}MC = {np.mean(esn):6.2f} +- {np.std(esn):.2f}")
     for d in delays:
         results = [capacity(d, args.n_neurons, s, n_steps=args.steps, train=train) for s in seeds]
         totals = [r[0] for r in results]
