@@ -3,12 +3,14 @@
 reservoirspike at each thread count, and — when ``--brian-python`` names a
 Python with Brian2 installed (its own virtual environment: Brian2 2.9 needs
 numpy < 2.4) — Brian2 runtime (Cython) and cpp_standalone (1 thread, and
-OpenMP with 2 threads).  Activity is compared first: a system whose mean
+OpenMP with 2 threads); when ``--nest-python`` names a Python with NEST
+(``pip install nest-simulator``), NEST at ``--nest-threads``.  Activity is compared first: a system whose mean
 rate is not within 10 % of reservoirspike's is reported, not ranked.
 Compilation is excluded from run times and printed apart.
 
     python benchmarks/cuba.py --n 4000,16000 --duration 1,10 --threads 1,2 \\
-        [--systems reservoirspike,brian2-runtime,brian2-standalone] [--brian-python PATH] [--json]
+        [--systems reservoirspike,brian2-runtime,brian2-standalone,nest] [--brian-python PATH]
+        [--nest-python PATH] [--json]
 """
 
 import argparse
@@ -55,15 +57,26 @@ def run_brian2(python, mode, n, duration, threads):
     return row
 
 
+def run_nest(python, n, duration, threads):
+    out = subprocess.run([python, str(PEERS / "nest_cuba.py"), str(n), str(duration), str(threads)],
+                         capture_output=True, text=True, check=True)
+    row = json.loads(out.stdout.strip().splitlines()[-1])
+    row.update(system="nest", n=n, duration_s=duration, threads=threads)
+    row["events_per_s"] = row["spikes"] * 80 / row["run_s"]
+    return row
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", default="4000", help="comma-separated network sizes")
     parser.add_argument("--duration", default="1", help="comma-separated biological times (s)")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--systems", default="reservoirspike,brian2-runtime,brian2-standalone")
+    parser.add_argument("--systems", default="reservoirspike,brian2-runtime,brian2-standalone,nest")
     parser.add_argument("--brian-python", default=None, help="a Python interpreter with Brian2 installed")
     parser.add_argument("--brian-threads", default="1,2", help="OpenMP threads for Brian2 cpp_standalone")
+    parser.add_argument("--nest-python", default=None, help="a Python interpreter with NEST installed")
+    parser.add_argument("--nest-threads", default="1,2", help="NEST threads")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     systems = args.systems.split(",")
@@ -77,6 +90,8 @@ def main(argv=None):
                 for mode, ths in (("runtime", [1]), ("standalone", standalone_threads)):
                     if f"brian2-{mode}" in systems:
                         rows.extend(run_brian2(args.brian_python, mode, n, duration, th) for th in ths)
+            if args.nest_python and "nest" in systems:
+                rows.extend(run_nest(args.nest_python, n, duration, int(th)) for th in args.nest_threads.split(","))
             ref = ours[0]
             for r in rows:
                 if r["n"] == n and r["duration_s"] == duration:

@@ -65,8 +65,8 @@ class LaunchConfig:
         on the whole grid when the batch has fewer sequences than the GPU
         has multiprocessors (or when learning).
     max_chunk_bytes : int
-        Device memory for the outputs of one chunk of sequences; larger
-        batches are streamed in chunks.
+        Device memory for the outputs of one chunk of sequences (at most
+        half the free device memory); larger batches are streamed in chunks.
     max_teams : int or None
         Upper bound on concurrent sequences in block mode (None: as many
         blocks as fit on the device at once).
@@ -559,8 +559,8 @@ def _population_of(pop_bounds, n):
     return np.repeat(np.arange(len(pop_bounds) - 1, dtype=np.int32), np.diff(pop_bounds)).astype(np.int32)[:n]
 
 
-def _chunks(seq_ids, per_sequence_bytes):
-    size = max(1, int(LAUNCH.max_chunk_bytes // max(per_sequence_bytes, 1)))
+def _chunks(seq_ids, per_sequence_bytes, budget):
+    size = max(1, int(budget // max(per_sequence_bytes, 1)))
     return [seq_ids[i:i + size] for i in range(0, len(seq_ids), size)], size
 
 
@@ -606,7 +606,10 @@ def simulate_batch(
                + n * 4 * bool(record & REC_FINAL) + cap * 8 + 8
                + int(frames.max(initial=0)) * n * 4 * bool(record & REC_STEPS)
                + int(lengths.max(initial=0)) * len(state_ids) * 24 * bool(record & REC_STATE))
-    chunks, chunk_size = _chunks(seq_ids, per_seq) if not plastic_run else ([seq_ids], n_seq)
+    budget = LAUNCH.max_chunk_bytes
+    if not simulator_enabled():  # the outputs of a chunk take at most half the memory free on the device
+        budget = min(budget, cuda.current_context().get_memory_info()[0] // 2)
+    chunks, chunk_size = _chunks(seq_ids, per_seq, budget) if not plastic_run else ([seq_ids], n_seq)
 
     constant = mem.constant
     d_net = [constant(a) for a in (in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
