@@ -14,7 +14,8 @@ from brian2 import (NeuronGroup, SpikeMonitor, Synapses, device, mV, ms, prefs, 
 
 N, duration, mode, threads = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 if mode == "standalone":
-    set_device("cpp_standalone", build_on_run=False, directory=tempfile.mkdtemp(prefix="cuba_"))
+    BUILD_DIR = tempfile.mkdtemp(prefix="cuba_")
+    set_device("cpp_standalone", build_on_run=False, directory=BUILD_DIR)
     prefs.devices.cpp_standalone.openmp_threads = threads if threads > 1 else 0
 else:
     prefs.codegen.target = "cython"
@@ -35,7 +36,7 @@ mon = SpikeMonitor(P, record=False)
 t0 = time.perf_counter()
 if mode == "standalone":
     run(duration * second)
-    device.build(run=True, compile=True)
+    device.build(directory=BUILD_DIR, run=True, compile=True)
     total = time.perf_counter() - t0
     run_s = float(device._last_run_time)
     compile_s = total - run_s

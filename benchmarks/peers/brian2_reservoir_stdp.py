@@ -16,7 +16,8 @@ from brian2 import (NeuronGroup, PoissonGroup, SpikeMonitor, Synapses, device, H
                     set_device)
 
 duration, case = float(sys.argv[1]), sys.argv[2]
-set_device("cpp_standalone", build_on_run=False, directory=tempfile.mkdtemp(prefix="plastic_"))
+BUILD_DIR = tempfile.mkdtemp(prefix="plastic_")
+set_device("cpp_standalone", build_on_run=False, directory=BUILD_DIR)
 prefs.devices.cpp_standalone.openmp_threads = 0
 defaultclock_dt = 1 * ms
 from brian2 import defaultclock  # noqa: E402
@@ -53,7 +54,7 @@ IX.connect(condition="i + 800 != j", p=0.1)
 mon = SpikeMonitor(P[:Ne])
 t0 = time.perf_counter()
 run(duration * second)
-device.build(run=True, compile=True)
+device.build(directory=BUILD_DIR, run=True, compile=True)
 total = time.perf_counter() - t0
 run_s = float(device._last_run_time)
 t = np.asarray(mon.t / second)
