@@ -128,6 +128,13 @@ def _ratio(rows, workload, key, size_key):
                 else None
 
 
+def _ratio_text(row):
+    """GPU/CPU ratio for a GPU row ("not measured" where the CPU did not run that size), blank for CPU rows."""
+    if "gpu_over_cpu" not in row:
+        return ""
+    return "not measured" if row["gpu_over_cpu"] is None else f"{row['gpu_over_cpu']:.1f}"
+
+
 def print_tables(rows, device, batch_steps):
     print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"{numba.config.NUMBA_NUM_THREADS} Numba threads; GPU: {device}")
@@ -135,8 +142,7 @@ def print_tables(rows, device, batch_steps):
     print(f"{'system':>20}{'sequences':>11}{'run s':>9}{'seq/s':>11}{'events/s':>11}{'rate Hz':>9}"
           f"{'GPU/CPU':>9}{'same':>6}{'compile s':>11}")
     for r in (r for r in rows if r["workload"] == "batch"):
-        ratio = "not measured" if r.get("gpu_over_cpu", 0) is None else (
-            f"{r['gpu_over_cpu']:.1f}" if "gpu_over_cpu" in r else "")
+        ratio = _ratio_text(r)
         print(f"{r['system']:>20}{r['sequences']:>11}{r['run_s']:>9.3f}{r['sequences_per_s']:>11.1f}"
               f"{r['events_per_s']:>11.3g}{r['rate_hz']:>9.2f}{ratio:>9}{str(r.get('same_as_cpu', '')):>6}"
               f"{r['compile_s']:>11.2f}")
@@ -144,8 +150,7 @@ def print_tables(rows, device, batch_steps):
     print(f"{'system':>20}{'n':>9}{'run s':>9}{'s/bio-s':>9}{'events/s':>11}{'rate Hz':>9}{'GPU/CPU':>9}"
           f"{'same':>6}{'compile s':>11}")
     for r in (r for r in rows if r["workload"] == "cuba"):
-        ratio = "not measured" if r.get("gpu_over_cpu", 0) is None else (
-            f"{r['gpu_over_cpu']:.1f}" if "gpu_over_cpu" in r else "")
+        ratio = _ratio_text(r)
         print(f"{r['system']:>20}{r['n']:>9}{r['run_s']:>9.3f}{r['per_bio_second_s']:>9.3f}{r['events_per_s']:>11.3g}"
               f"{r['rate_hz']:>9.2f}{ratio:>9}{str(r.get('same_as_cpu', '')):>6}{r['compile_s']:>11.2f}")
     for r in (r for r in rows if r["workload"] == "delivery"):

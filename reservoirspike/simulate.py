@@ -242,31 +242,24 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
     launch = {}
 
     def call(seq_ids, flags_now, s_step, s_id):
+        args = (
+            kin.step_offsets, kin.frame_offsets, kin.frame_steps, seq_ids, np.uint64(seed), kin.mode,
+            kin.dense, kin.ev_ptr, kin.ev_channel,
+            network.input_indptr, network.input_indices, network.input_data, *inT,
+            network.indptr, network.indices, data, network.delays, network.max_delay,
+            pop_bounds, pop_params, pop_drive, table["v_rest"], table["bias"], 1 if v_init == "uniform" else 0,
+            n_bins, float(np.exp(-network.dt / tau_trace)), flags_now,
+            counts, traces, final, steps, s_step, s_id, total_spikes, state_ids, state, *plastic_args,
+        )
         if backend == "cuda":
             from .backends import cuda as gpu
 
-            launch.update(gpu.simulate_batch(
-                kin.step_offsets, kin.frame_offsets, kin.frame_steps, seq_ids, np.uint64(seed), kin.mode,
-                kin.dense, kin.ev_ptr, kin.ev_channel,
-                network.input_indptr, network.input_indices, network.input_data, *inT,
-                network.indptr, network.indices, data, network.delays, network.max_delay,
-                pop_bounds, pop_params, pop_drive, table["v_rest"], table["bias"], 1 if v_init == "uniform" else 0,
-                n_bins, float(np.exp(-network.dt / tau_trace)), flags_now,
-                counts, traces, final, steps, s_step, s_id, total_spikes, state_ids, state, *plastic_args,
-            ))
+            launch.update(gpu.simulate_batch(*args))
             return
         parallel = threads > 1 and len(seq_ids) > 1 and learning is None
         kernel = cpu.simulate_batch if parallel else cpu.simulate_batch_serial
         with numba_threads(threads):
-            kernel(
-                kin.step_offsets, kin.frame_offsets, kin.frame_steps, seq_ids, np.uint64(seed), kin.mode,
-                kin.dense, kin.ev_ptr, kin.ev_channel,
-                network.input_indptr, network.input_indices, network.input_data, *inT,
-                network.indptr, network.indices, data, network.delays, network.max_delay,
-                pop_bounds, pop_params, pop_drive, table["v_rest"], table["bias"], 1 if v_init == "uniform" else 0,
-                n_bins, float(np.exp(-network.dt / tau_trace)), flags_now,
-                counts, traces, final, steps, s_step, s_id, total_spikes, state_ids, state, *plastic_args,
-            )
+            kernel(*args)
 
     call(np.arange(n, dtype=np.int64), flags, spike_step, spike_id)
     busy = total_spikes.sum() / (N * lengths.sum())
