@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._progress import progress
 from ._rng import derive_seed
-from ._validation import check_choice, check_int, check_positive, check_probability, check_real
+from ._validation import check_int, check_positive, check_probability, check_real
 from .encoding import frame_count, get_encoder
 from .learning import learn
 from .plasticity import as_plasticity
