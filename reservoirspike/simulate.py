@@ -251,15 +251,17 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
             n_bins, float(np.exp(-network.dt / tau_trace)), flags_now,
             counts, traces, final, steps, s_step, s_id, total_spikes, state_ids, state, *plastic_args,
         )
+        parallel = threads > 1 and len(seq_ids) > 1 and learning is None
+        # a single sequence (or a plastic run) on several threads: split each large population's step instead
+        n_chunks = 1 if parallel else threads
         if backend == "cuda":
             from .backends import cuda as gpu
 
             launch.update(gpu.simulate_batch(*args))
             return
-        parallel = threads > 1 and len(seq_ids) > 1 and learning is None
         kernel = cpu.simulate_batch if parallel else cpu.simulate_batch_serial
         with numba_threads(threads):
-            kernel(*args)
+            kernel(*args, n_chunks)
 
     call(np.arange(n, dtype=np.int64), flags, spike_step, spike_id)
     busy = total_spikes.sum() / (N * lengths.sum())

@@ -135,6 +135,28 @@ def _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i,
     return n_fired
 
 
+@njit(cache=True, parallel=True)
+def _population_step_parallel(n_chunks, pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
+                              trace, fired):
+    """:func:`_population_step` over ``n_chunks`` contiguous blocks of the population on the Numba threads.
+
+    Neurons do not interact within a step, so the result is the serial one, bit for bit.
+    """
+    n = v.shape[0]
+    fired_in = np.zeros(n_chunks, np.int64)
+    for c in prange(n_chunks):
+        lo, hi = c * n // n_chunks, (c + 1) * n // n_chunks
+        fired_in[c] = _population_step(pp, trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
+                                       i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi],
+                                       theta[lo:hi], trace[lo:hi], fired[lo:hi])
+    return fired_in.sum()
+
+
+#: populations smaller than this many neurons a chunk are stepped serially even when chunks are asked for: a
+#: parallel region costs ~0.1 ms a step on a shared 2-core machine, which only large populations repay
+MIN_CHUNK_NEURONS = 40_000
+
+
 @njit(cache=True)
 def _background_drive(key, lo, hi, g, v, i_e, y_e):
     """Add the exact per-step background increment ``g[:, 0] + g[:, 1:] @ xi`` to (V, I_e, y_e)."""
@@ -160,7 +182,7 @@ def run_sequence(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
-    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
+    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks,
 ):
     """Simulate one sequence of ``n_steps`` steps.
 
@@ -231,6 +253,13 @@ def run_sequence(
         n_fired = 0
         for p in range(n_pops):
             lo, hi = pop_bounds[p], pop_bounds[p + 1]
+            if n_chunks > 1 and hi - lo >= n_chunks * MIN_CHUNK_NEURONS:  # one large network: split the step
+                n_fired += _population_step_parallel(
+                    n_chunks, pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
+                    i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi],
+                    fired[lo:hi],
+                )
+                continue
             n_fired += _population_step(
                 pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
                 i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi],
@@ -293,7 +322,7 @@ def simulate_batch(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
-    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
+    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks,
 ):
     """Simulate the sequences ``seq_ids`` of a ragged batch in parallel.
 
@@ -308,7 +337,7 @@ def simulate_batch(
             indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
             v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
             spike_step, spike_id, spike_total, state_ids, state,
-            th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
+            th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, 1,
         )
 
 
@@ -319,10 +348,11 @@ def simulate_batch_serial(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
-    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
+    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks,
 ):
-    """Serial twin of :func:`simulate_batch` (no threading layer involved); plastic runs use it,
-    since learning runs the sequences in order."""
+    """Sequences one after another; plastic runs use it (learning runs the sequences in order), and so
+    do batches too small to spread over the threads.  ``n_chunks > 1`` splits the neuron update of
+    large populations over the Numba threads instead (see :func:`_population_step_parallel`)."""
     for q in range(seq_ids.shape[0]):
         k = seq_ids[q]
         run_sequence(
@@ -331,5 +361,5 @@ def simulate_batch_serial(
             indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
             v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
             spike_step, spike_id, spike_total, state_ids, state,
-            th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
+            th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks,
         )

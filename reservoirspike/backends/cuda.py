@@ -572,7 +572,7 @@ def simulate_batch(
     spike_step, spike_id, spike_total, state_ids, state,
     th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
 ):
-    """GPU twin of :func:`reservoirspike.backends.cpu.simulate_batch`: same arguments, same host outputs.
+    """GPU twin of :func:`reservoirspike.backends.cpu.simulate_batch`: its arguments (less ``n_chunks``), same outputs.
 
     Outputs are written into the host arrays given.  Plastic runs
     (``pl_mode != 0``) run the sequences in order on one team and copy the
