@@ -225,9 +225,12 @@ def run_sequence(
         row = start + t
         frame = frame_start + t // frame_steps
         slot = t % n_slots
-        # constant drive of this frame: bias + analog input (fixed channel order per neuron)
+        # constant drive of this frame: bias + analog input (fixed channel order per neuron); a neuron
+        # without input synapses keeps v_rest + bias from the start
         if input_mode == INPUT_CURRENT and t % frame_steps == 0:
             for j in range(n):
+                if inT_indptr[j + 1] == inT_indptr[j]:
+                    continue
                 drive = bias[j]
                 for s in range(inT_indptr[j], inT_indptr[j + 1]):
                     drive += dense_input[frame, inT_channel[s]] * inT_data[s]

@@ -322,7 +322,7 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
                 new_frame = with_current and input_mode == INPUT_CURRENT and t % frame_steps == 0
                 key_noise = step_key(seed, stream_noise, t) if with_noise else np.uint64(0)
                 for j in range(rank, n, size):
-                    if new_frame:
+                    if new_frame and inT_indptr[j + 1] > inT_indptr[j]:  # others keep v_rest + bias
                         drive = bias[j]
                         for s in range(inT_indptr[j], inT_indptr[j + 1]):
                             drive += dense[frame, inT_channel[s]] * inT_data[s]
