@@ -229,13 +229,13 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
     post_traces = device_twin(plastic.post_traces)
     bump_post_traces = device_twin(plastic.bump_post_traces)
     post_update = device_twin(plastic.post_update)
-    scaled_input_factor = device_twin(plastic.scaled_input_factor)
+    scale_neuron_inputs = device_twin(plastic.scale_neuron_inputs)
     threshold_shift = device_twin(plastic.threshold_shift)
     fixed_inv = _math.FIXED_INV
     stream_init, stream_input, stream_noise = _rng.STREAM_INIT, _rng.STREAM_INPUT, _rng.STREAM_NOISE
     pl_ip, pl_scale, scale_every = plastic.PL_IP, plastic.PL_SCALE, plastic.SCALE_EVERY
     ip_eta, ip_target, ip_bound = plastic.IP_ETA, plastic.IP_TARGET, plastic.IP_BOUND
-    syn_static, syn_stdp = plastic.SYN_STATIC, plastic.SYN_STDP
+    syn_static = plastic.SYN_STATIC
     with_plasticity, with_noise, with_conductance = features.plastic, features.noise, features.conductance
     any_input = features.input_mode < 0
     with_current = any_input or features.input_mode == INPUT_CURRENT
@@ -441,12 +441,7 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
                 if plastic_run and (pl_mode & pl_scale) and (
                         (t + 1) % np.int64(pl[scale_every]) == 0 or t == n_steps - 1):
                     for j in range(rank, n, size):
-                        factor = scaled_input_factor(j, tgt_ptr, tgt_syn, data, syn_kind, scale_target)
-                        if factor != 1.0:
-                            for kk in range(tgt_ptr[j], tgt_ptr[j + 1]):
-                                s = tgt_syn[kk]
-                                if syn_kind[s] == syn_stdp:
-                                    data[s] = np.float64(data[s]) * factor
+                        scale_neuron_inputs(j, tgt_ptr, tgt_syn, data, syn_kind, scale_target)
                     barrier(grid_mode)
             if rank == 0:
                 spike_total[q] = ctr[team, 2] + ctr[team, (n_steps - 1) % 2]
@@ -472,6 +467,8 @@ class _Compiled:
         return "simulator" if simulator_enabled() else tuple(numba.typeof(a) for a in args)
 
     def get(self, features, args):
+        """``(kernel, specialisation)``: the dispatcher, and its compiled kernel object for these argument
+        types (launch limits, registers; None under the simulator)."""
         import numba
 
         cuda = numba_cuda()
@@ -488,12 +485,8 @@ class _Compiled:
                     kernel.inspect_asm(signature)  # builds the PTX now, under the options above
             self._kernels[key] = kernel
             self.compile_seconds += time.perf_counter() - t0
-        return self._kernels[key]
-
-    def specialization(self, features, args):
-        """The compiled kernel object (launch limits, registers) for these features and arguments."""
-        signature = self._signature(args)
-        return self._kernels[features, signature, LAUNCH.max_registers].overloads[signature]
+        kernel = self._kernels[key]
+        return kernel, (None if signature == "simulator" else kernel.overloads[signature])
 
 
 _COMPILED = _Compiled()
@@ -628,16 +621,16 @@ def simulate_batch(
     features = KernelFeatures(plastic=bool(plastic_run), noise=bool(np.any(pop_params[:, HAS_DRIVE] != 0.0)),
                               conductance=bool(np.any(pop_params[:, COND] != 0.0)), input_mode=int(input_mode))
 
-    def scratch(n_teams):
-        return (mem.scratch("ring_e", (n_teams, n_slots, n), np.int64),
-                mem.scratch("ring_i", (n_teams, n_slots, n), np.int64),
-                mem.scratch("state", (n_teams, N_STATE, n), np.float64),
-                mem.scratch("refractory", (n_teams, n), np.int32),
-                mem.scratch("fired", (n_teams, n), np.int32),
-                mem.scratch("post_o2", (n_teams, n if plastic_run else 1), np.float64),
-                mem.scratch("arrivals", (n_teams, n_slots, n_plastic), np.int64),
-                mem.scratch("arrival_counts", (n_teams, n_slots), np.int64),
-                mem.scratch("counters", (n_teams, 3), np.int64))
+    def scratch(n_teams, tag=""):
+        return (mem.scratch(tag + "ring_e", (n_teams, n_slots, n), np.int64),
+                mem.scratch(tag + "ring_i", (n_teams, n_slots, n), np.int64),
+                mem.scratch(tag + "state", (n_teams, N_STATE, n), np.float64),
+                mem.scratch(tag + "refractory", (n_teams, n), np.int32),
+                mem.scratch(tag + "fired", (n_teams, n), np.int32),
+                mem.scratch(tag + "post_o2", (n_teams, n if plastic_run else 1), np.float64),
+                mem.scratch(tag + "arrivals", (n_teams, n_slots, n_plastic), np.int64),
+                mem.scratch(tag + "arrival_counts", (n_teams, n_slots), np.int64),
+                mem.scratch(tag + "counters", (n_teams, 3), np.int64))
 
     info = {"backend": "cuda", "team": "grid" if grid_mode else "block", "threads": threads,
             "features": dataclasses.asdict(features),
@@ -669,12 +662,12 @@ def simulate_batch(
                        np.int64(v_init_mode), np.int64(n_bins), np.float64(trace_decay), np.int64(record),
                        d_counts, d_bins, d_final, d_steps, np.int64(frame_base), d_sstep, d_sid, d_total,
                        d_state_ids, d_state, np.int64(row_base), d_th_off, np.int64(pl_mode), *d_pl)
-        probe = (np.bool_(grid_mode), *args_before, *scratch(1))
-        kernel = _COMPILED.get(features, probe)
-        if simulator_enabled():  # grid barriers only work with one block there; blocks run one by one
+        # the kernel's types come from zero-team scratch, so the real scratch keeps its shape between calls
+        kernel, compiled = _COMPILED.get(features, (np.bool_(grid_mode), *args_before, *scratch(0, "probe ")))
+        if compiled is None:  # the simulator: grid barriers only work with one block; blocks run one by one
             max_blocks = 1 if grid_mode else 2
         else:
-            max_blocks = _COMPILED.specialization(features, probe).max_cooperative_grid_blocks(threads)
+            max_blocks = compiled.max_cooperative_grid_blocks(threads)
         if max_blocks < 1:
             raise RuntimeError(f"the simulation kernel does not fit on the device with {threads} threads a block")
         if grid_mode:

@@ -139,14 +139,19 @@ def post_update(tp, s, o2, table, pl, data, syn_kind, syn_tr):
 
 
 @kernel_math
-def scaled_input_factor(i, tgt_ptr, tgt_syn, data, syn_kind, target):
-    """Factor that makes neuron ``i``'s plastic excitatory inputs sum to ``target[i]`` (1.0 when they sum to 0)."""
+def scale_neuron_inputs(i, tgt_ptr, tgt_syn, data, syn_kind, target):
+    """Multiply neuron ``i``'s plastic excitatory inputs so that they sum to ``target[i]`` (unchanged at sum 0)."""
     total = 0.0
     for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
         s = tgt_syn[k]
         if syn_kind[s] == SYN_STDP:
             total += np.float64(data[s])  # explicit float64: NumPy would keep float32 in the CUDA simulator
-    return target[i] / total if total > 0.0 else 1.0
+    if total > 0.0:
+        factor = target[i] / total
+        for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
+            s = tgt_syn[k]
+            if syn_kind[s] == SYN_STDP:
+                data[s] = np.float64(data[s]) * factor
 
 
 @kernel_math
@@ -226,12 +231,7 @@ def post_spike(t, i, table, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_t
 def scale_inputs(tgt_ptr, tgt_syn, data, syn_kind, target):
     """Multiply each neuron's plastic excitatory inputs so that they sum to ``target[i]``."""
     for i in range(tgt_ptr.shape[0] - 1):
-        factor = scaled_input_factor(i, tgt_ptr, tgt_syn, data, syn_kind, target)
-        if factor != 1.0:
-            for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
-                s = tgt_syn[k]
-                if syn_kind[s] == SYN_STDP:
-                    data[s] = np.float64(data[s]) * factor
+        scale_neuron_inputs(i, tgt_ptr, tgt_syn, data, syn_kind, target)
 
 
 @njit(cache=True)
