@@ -7,11 +7,14 @@ on weight magnitudes within ``[w_min, w_max]``.
 
 Timing conventions (identical in every backend): a presynaptic spike acts at
 the synapse when it *arrives*, ``delay`` steps after it was emitted, at the
-start of that step; a postsynaptic spike acts at the end of the step in which
-the neuron fired.  So for arrival step ``t_a`` and post spike step ``t_p``,
-``delta_t = (t_p + 1 - t_a) * dt``: a pair potentiates when ``delta_t > 0``
-(``A+ exp(-delta_t / tau_plus)``) and depresses when ``delta_t <= 0``
-(``A- exp(delta_t / tau_minus)``).
+start of that step (time stamp ``t_a``); a postsynaptic spike fired in step
+``t_p`` is stamped with the end of that step, ``t_p + 1``.  So
+``delta_t = (t_p + 1 - t_a) * dt``: a pair potentiates when ``delta_t >= 0``
+(``A+ exp(-delta_t / tau_plus)``) and depresses when ``delta_t < 0``
+(``A- exp(delta_t / tau_minus)``).  At equal stamps the arrival is processed
+first and the pair potentiates, as in Brian2, which runs ``on_pre`` before
+``on_post`` within a time step.  With ``delay`` = one step a spike's PSP starts in the step after the
+one in which its neuron fired: the timing of Brian2's synapses without delay.
 """
 
 from dataclasses import dataclass, replace

@@ -119,8 +119,10 @@ def reference_plastic(net, probs, seed, rules, frame_steps=1):
 
     Implements the documented rules directly: a plastic synapse's spike is
     delivered and learns when it arrives (PSP with the weight before the
-    update), post spikes potentiate at the end of their step, traces decay
-    exactly from their last update.  Returns (spike steps, spike ids, weights).
+    update), post spikes potentiate at the end of their step, after the
+    arrivals stamped with the same time; traces decay exactly from their last
+    update; events stamped with the end time count.  Returns (spike steps,
+    spike ids, weights).
     """
     import math
 
@@ -152,13 +154,8 @@ def reference_plastic(net, probs, seed, rules, frame_steps=1):
     refr = np.zeros(N, np.int64)
     v = tab["v_rest"].copy()
     out_t, out_i = [], []
-    for t in range(len(probs) * frame_steps):
-        slot = t % (D + 1)
-        fired_in = uniform_numpy(seed, STREAM_INPUT, t, np.arange(Win.shape[0])) < probs[t // frame_steps]
-        for c in np.flatnonzero(fired_in):
-            for j in np.flatnonzero(Win[c]):
-                fw = fixed(np.float32(Win[c, j]))
-                (ring_e if fw >= 0 else ring_i)[slot, j] += fw
+
+    def arrivals(t, slot):  # plastic spikes arriving at stamp t: PSP with the old weight, then depression
         for s in queue.pop(t, []):
             i = post[s]
             fw = fixed(w[s])
@@ -177,24 +174,9 @@ def reference_plastic(net, probs, seed, rules, frame_steps=1):
                 w[s] = -min(max(-float(w[s]) + istdp.eta * (x - istdp.alpha), 0.0), istdp.w_max)
                 r1[s] = r1[s] * dec(since_pre, istdp.tau) + 1.0
             last_pre[s] = t
-        ye = ye + ring_e[slot] * 2.0**-32
-        yi = yi + ring_i[slot] * 2.0**-32
-        ring_e[slot] = 0
-        ring_i[slot] = 0
-        v_inf = tab["v_rest"] + tab["bias"]
-        v_new = (v_inf + (v - v_inf) * tab["p_mm"] + ie * tab["p_me"] + ye * tab["p_mye"]
-                 + ii * tab["p_mi"] + yi * tab["p_myi"])
-        held = refr > 0
-        v = np.where(held, tab["v_reset"], v_new)
-        ie, ye = ie * tab["p_ee"] + ye * tab["p_eye"], ye * tab["p_yye"]
-        ii, yi = ii * tab["p_ii"] + yi * tab["p_iyi"], yi * tab["p_yyi"]
-        f = v >= tab["v_threshold"]
-        v = np.where(f, tab["v_reset"], v)
-        refr = np.where(f, tab["ref_steps"], np.where(held, refr - 1, 0))
-        for j in np.flatnonzero(f):
-            out_t.append(t)
-            out_i.append(j)
-            tp = t + 1.0
+
+    def post_spikes(tp, neurons):  # neurons fired in the step that ends at stamp tp: potentiation
+        for j in neurons:
             since_post = tp - last_post[j]
             p1 = o1[j] * dec(since_post, tm_)
             p2 = o2[j] * dec(since_post, ty_)
@@ -214,10 +196,42 @@ def reference_plastic(net, probs, seed, rules, frame_steps=1):
             if istdp:
                 xpost[j] = px + 1.0
             last_post[j] = tp
+
+    n_steps = len(probs) * frame_steps
+    fired_before = []
+    for t in range(n_steps):
+        slot = t % (D + 1)
+        fired_in = uniform_numpy(seed, STREAM_INPUT, t, np.arange(Win.shape[0])) < probs[t // frame_steps]
+        for c in np.flatnonzero(fired_in):
+            for j in np.flatnonzero(Win[c]):
+                fw = fixed(np.float32(Win[c, j]))
+                (ring_e if fw >= 0 else ring_i)[slot, j] += fw
+        arrivals(t, slot)
+        post_spikes(t, fired_before)
+        ye = ye + ring_e[slot] * 2.0**-32
+        yi = yi + ring_i[slot] * 2.0**-32
+        ring_e[slot] = 0
+        ring_i[slot] = 0
+        v_inf = tab["v_rest"] + tab["bias"]
+        v_new = (v_inf + (v - v_inf) * tab["p_mm"] + ie * tab["p_me"] + ye * tab["p_mye"]
+                 + ii * tab["p_mi"] + yi * tab["p_myi"])
+        held = refr > 0
+        v = np.where(held, tab["v_reset"], v_new)
+        ie, ye = ie * tab["p_ee"] + ye * tab["p_eye"], ye * tab["p_yye"]
+        ii, yi = ii * tab["p_ii"] + yi * tab["p_iyi"], yi * tab["p_yyi"]
+        f = v >= tab["v_threshold"]
+        v = np.where(f, tab["v_reset"], v)
+        refr = np.where(f, tab["ref_steps"], np.where(held, refr - 1, 0))
+        fired_before = np.flatnonzero(f)
+        for j in fired_before:
+            out_t.append(t)
+            out_i.append(j)
             for s in np.flatnonzero(pre == j):
                 if kind[s]:
                     queue.setdefault(t + delay[s], []).append(s)
                 else:
                     fw = fixed(w[s])
                     (ring_e if fw >= 0 else ring_i)[(t + delay[s]) % (D + 1), post[s]] += fw
+    arrivals(n_steps, n_steps % (D + 1))
+    post_spikes(n_steps, fired_before)
     return np.array(out_t), np.array(out_i), w

@@ -40,7 +40,7 @@ def test_pair_window_is_the_analytic_exponential(mu):
         t_post = t_pre + delay - 1 + k
         got = _run_events(_pair_net(w0, delay), rule, [t_pre], [t_post], 100.0)
         dtm = k * DT
-        if k > 0:
+        if k >= 0:  # equal stamps potentiate (the arrival is processed first, as in Brian2)
             expected = w0_32 + a_plus * np.exp(-dtm / 20.0) * (1 - w0_32 / w_max) ** mu
         else:
             expected = w0_32 + a_minus * np.exp(dtm / 20.0) * (w0_32 / w_max) ** mu

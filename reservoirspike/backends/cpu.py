@@ -23,8 +23,8 @@ from numba import njit, prange
 
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
 from ._math import FIXED_INV, conductance_membrane_step, membrane_step, standard_normal, to_fixed
-from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, intrinsic_step, post_spike,
-                      process_arrivals, scale_inputs)
+from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, intrinsic_step,
+                      post_spikes, process_arrivals, scale_inputs)
 
 # The neuron loop touches many arrays; LLVM only vectorises it when allowed enough runtime
 # alias checks (its default budget is too small). The checks run once per population and step.
@@ -221,6 +221,8 @@ def run_sequence(
     else:
         arr_buf = np.empty((n_slots, 0), np.int64)
     arr_cnt = np.zeros(n_slots, np.int64)
+    post_ids = np.empty(n if plastic else 0, np.int64)  # neurons that fired in the previous step
+    n_post = 0
     for t in range(n_steps):
         row = start + t
         frame = frame_start + t // frame_steps
@@ -247,9 +249,11 @@ def run_sequence(
         elif input_mode == INPUT_EVENTS:
             for e in range(ev_ptr[row], ev_ptr[row + 1]):
                 _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, ring_e, ring_i)
-        if plastic:
+        if plastic:  # time stamp t: arrivals first, then the post spikes of step t - 1 (see backends.plastic)
             process_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, syn_tr, post_tr,
                              ring_e, ring_i)
+            post_spikes(t, post_ids, n_post, decay, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr, post_tr)
+            n_post = 0
         # 3. arrivals, exact integration, decay, threshold: one population at a time
         re = ring_e[slot]
         ri = ring_i[slot]
@@ -281,7 +285,8 @@ def run_sequence(
                             spike_id[seq, n_spikes] = j
                     n_spikes += 1
                     if plastic:
-                        post_spike(t, j, decay, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr, post_tr)
+                        post_ids[n_post] = j
+                        n_post += 1
                     for s in range(indptr[j], indptr[j + 1]):
                         tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
                         if tgt_slot >= n_slots:
@@ -312,6 +317,11 @@ def run_sequence(
                 state[row, k, 0] = v[j]
                 state[row, k, 1] = i_e[j]
                 state[row, k, 2] = i_i[j]
+    if plastic:  # the plasticity events stamped with the sequence's end time
+        process_arrivals(n_steps, n_steps % n_slots, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, syn_tr,
+                         post_tr, ring_e, ring_i)
+        post_spikes(n_steps, post_ids, n_post, decay, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr,
+                    post_tr)
     if record & REC_FINAL:
         for j in range(n):
             final[seq, j] = trace[j]

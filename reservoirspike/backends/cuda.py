@@ -14,11 +14,15 @@ A. frame drive, background noise, input spikes (Poisson draws or events) and
 B. the exact neuron step (one thread per neuron; the same scalar functions as
    the CPU, see :mod:`reservoirspike.backends._twin`), threshold, counts and
    traces, intrinsic plasticity; a spiking neuron appends itself to the
-   step's list of spikes;
+   step's list of spikes; the post-synaptic traces of the previous step's
+   spikes (stamped with this step's start, after its arrivals);
 C. delivery: one warp per spike, its lanes over the spike's synapses; plastic
-   synapses are queued for their arrival step; post-synaptic plasticity on
-   the neuron's incoming synapses;
+   synapses are queued for their arrival step; post-synaptic plasticity of
+   the previous step's spikes on their neurons' incoming synapses;
 D. (on scaling steps only) synaptic scaling, one thread per neuron.
+
+After the last step the plasticity events stamped with the end time (its
+arrivals, then its spikes) are processed, as on the CPU.
 
 Synaptic input is summed as 64-bit fixed point with integer atomics, so the
 order in which threads add does not change a single bit; the counter-based
@@ -256,6 +260,25 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
         else:
             cuda.atomic.add(ring_i, (team, slot, i), w)
 
+    @cuda.jit(device=True)
+    def post_spike_traces(tp, fired_list, ctr, team, parity, rank, size, decay, pl, pl_mode, post_tr, post_o2):
+        """A thread per listed spike: read its neuron's post traces at stamp ``tp`` (o2 kept), then bump them."""
+        for e in range(rank, ctr[team, parity], size):
+            j = fired_list[team, parity, e]
+            o1, o2, x_post = post_traces(tp, j, decay, post_tr)
+            post_o2[team, j] = o2
+            bump_post_traces(tp, j, o1, o2, x_post, pl, pl_mode, post_tr)
+
+    @cuda.jit(device=True)
+    def post_spike_updates(tp, fired_list, ctr, team, parity, warp, lane, n_warps, decay, pl, data, syn_kind,
+                           syn_tr, tgt_ptr, tgt_syn, post_o2):
+        """A warp per listed spike, its lanes over the neuron's incoming synapses: the post-synaptic update."""
+        for e in range(warp, ctr[team, parity], n_warps):
+            j = fired_list[team, parity, e]
+            o2 = post_o2[team, j]
+            for kk in range(tgt_ptr[j] + lane, tgt_ptr[j + 1], 32):
+                post_update(tp, tgt_syn[kk], o2, decay, pl, data, syn_kind, syn_tr)
+
     def simulate(
         grid_mode, offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense, ev_ptr, ev_channel,
         in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
@@ -395,26 +418,24 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
                     trace = fst[team, TRACE, j] * trace_decay + (1.0 if f else 0.0)
                     fst[team, TRACE, j] = trace
                     if f:
-                        fired_list[team, cuda.atomic.add(ctr, (team, par), 1)] = j
+                        fired_list[team, par, cuda.atomic.add(ctr, (team, par), 1)] = j
                         if record & REC_COUNTS:
                             counts[q, b, j] += 1
-                        if plastic_run:
-                            tp = t + 1.0
-                            o1, o2, x_post = post_traces(tp, j, decay, post_tr)
-                            post_o2[team, j] = o2
-                            bump_post_traces(tp, j, o1, o2, x_post, pl, pl_mode, post_tr)
                     if plastic_run and (pl_mode & pl_ip):
                         th_off[j] = threshold_shift(th_off[j], f, pl[ip_eta], pl[ip_target], pl[ip_bound])
                     if (record & REC_STEPS) and (t + 1) % frame_steps == 0:
                         step_traces[frame - frame_base, j] = trace
                     if (record & REC_BIN_TRACES) and bin_ends:
                         bin_traces[q, b, j] = trace
+                if plastic_run:  # the previous step's spikes, stamped t (after this step's arrivals)
+                    post_spike_traces(t, fired_list, ctr, team, 1 - par, rank, size, decay, pl, pl_mode, post_tr,
+                                      post_o2)
                 barrier(grid_mode)
                 # C. delivery (a warp per spike), spike record, post-synaptic plasticity
                 n_fired = ctr[team, par]
                 base = ctr[team, 2]
                 for e in range(warp, n_fired, n_warps):
-                    j = fired_list[team, e]
+                    j = fired_list[team, par, e]
                     if lane == 0 and (record & REC_SPIKES) and base + e < cap:
                         spike_step[q, base + e] = t
                         spike_id[q, base + e] = j
@@ -426,10 +447,9 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
                             arr_buf[team, tgt_slot, cuda.atomic.add(arr_cnt, (team, tgt_slot), 1)] = s
                         else:
                             ring_add(ring_e, ring_i, team, tgt_slot, indices[s], to_fixed(data[s]))
-                    if plastic_run:
-                        o2 = post_o2[team, j]
-                        for kk in range(tgt_ptr[j] + lane, tgt_ptr[j + 1], 32):
-                            post_update(t + 1.0, tgt_syn[kk], o2, decay, pl, data, syn_kind, syn_tr)
+                if plastic_run:
+                    post_spike_updates(t, fired_list, ctr, team, 1 - par, warp, lane, n_warps, decay, pl, data,
+                                       syn_kind, syn_tr, tgt_ptr, tgt_syn, post_o2)
                 if record & REC_STATE:
                     for kk in range(rank, state_ids.shape[0], size):
                         j = state_ids[kk]
@@ -443,6 +463,18 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
                     for j in range(rank, n, size):
                         scale_neuron_inputs(j, tgt_ptr, tgt_syn, data, syn_kind, scale_target)
                     barrier(grid_mode)
+            if plastic_run:  # the events stamped with the end time: arrivals, then the last step's spikes
+                end_slot = n_steps % n_slots
+                for a in range(rank, arr_cnt[team, end_slot], size):
+                    arrival_update(n_steps, arr_buf[team, end_slot, a], decay, pl, indices, data, syn_kind, syn_tr,
+                                   post_tr)
+                barrier(grid_mode)
+                last = (n_steps - 1) % 2
+                post_spike_traces(n_steps, fired_list, ctr, team, last, rank, size, decay, pl, pl_mode, post_tr,
+                                  post_o2)
+                barrier(grid_mode)
+                post_spike_updates(n_steps, fired_list, ctr, team, last, warp, lane, n_warps, decay, pl, data,
+                                   syn_kind, syn_tr, tgt_ptr, tgt_syn, post_o2)
             if rank == 0:
                 spike_total[q] = ctr[team, 2] + ctr[team, (n_steps - 1) % 2]
             if record & REC_FINAL:
@@ -626,7 +658,7 @@ def simulate_batch(
                 mem.scratch(tag + "ring_i", (n_teams, n_slots, n), np.int64),
                 mem.scratch(tag + "state", (n_teams, N_STATE, n), np.float64),
                 mem.scratch(tag + "refractory", (n_teams, n), np.int32),
-                mem.scratch(tag + "fired", (n_teams, n), np.int32),
+                mem.scratch(tag + "fired", (n_teams, 2, n), np.int32),
                 mem.scratch(tag + "post_o2", (n_teams, n if plastic_run else 1), np.float64),
                 mem.scratch(tag + "arrivals", (n_teams, n_slots, n_plastic), np.int64),
                 mem.scratch(tag + "arrival_counts", (n_teams, n_slots), np.int64),

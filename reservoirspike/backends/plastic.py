@@ -8,6 +8,15 @@ and processed when it arrives (``delay`` steps later): its PSP uses the
 weight before the arrival's own update, as in Brian2's ``on_pre``.  Post
 spikes reach their incoming synapses through a target-sorted index.
 
+Order of events at one time stamp (the start of step ``t``, which is also
+the end of step ``t - 1``): first the plastic arrivals of step ``t`` (PSP,
+then depression by the post traces), then the post-synaptic updates of the
+neurons that fired in step ``t - 1`` (potentiation by the pre traces, which
+now include those arrivals).  A pre spike and a post spike at the same time
+stamp therefore potentiate (``delta_t = 0``), as Brian2 orders ``on_pre``
+before ``on_post`` within a time step.  At the end of a sequence the events
+stamped with its end time are processed as well.
+
 The per-synapse rules are also written as scalar functions
 (:func:`arrival_update`, :func:`post_traces`, :func:`post_update`,
 :func:`bump_post_traces`), which the CUDA kernel compiles as device
@@ -195,36 +204,37 @@ def process_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indices, data, syn_ki
 
 
 @njit(cache=True)
-def post_spike(t, i, table, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr, post_tr):
-    """Neuron ``i`` fired at the end of step ``t``: potentiate its incoming plastic synapses."""
-    tp = t + 1.0
-    since_post = tp - post_tr[i, 3]
-    o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
-    o2 = post_tr[i, 1] * _decay(table, D_Y, since_post)
-    x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
-    for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
-        s = tgt_syn[k]
-        kind = syn_kind[s]
-        if kind == SYN_STATIC:
-            continue
-        since_pre = tp - syn_tr[s, 2]
-        w = np.float64(data[s])
-        if kind == SYN_STDP:
-            r1 = syn_tr[s, 0] * _decay(table, D_P, since_pre)
-            pot = r1 * (pl[A2P] + pl[A3P] * o2)
-            if pl[MU] > 0.0:
-                pot *= max(1.0 - w / pl[W_MAX], 0.0) ** pl[MU]
-            data[s] = min(max(w + pot, pl[W_MIN]), pl[W_MAX])
-        else:
-            x_pre = syn_tr[s, 0] * _decay(table, D_I, since_pre)
-            data[s] = -min(max(-w + pl[I_ETA] * x_pre, 0.0), pl[I_WMAX])
+def post_spikes(tp, ids, n_ids, table, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr, post_tr):
+    """Neurons ``ids[:n_ids]`` fired at time stamp ``tp`` (steps): potentiate their incoming plastic synapses."""
     nearest = pl[NEAREST] != 0.0
-    if pl_mode & PL_STDP:
-        post_tr[i, 0] = _bump(o1, nearest)
-        post_tr[i, 1] = _bump(o2, nearest)
-    if pl_mode & PL_ISTDP:
-        post_tr[i, 2] = x_post + 1.0
-    post_tr[i, 3] = tp
+    for q in range(n_ids):
+        i = ids[q]
+        since_post = tp - post_tr[i, 3]
+        o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
+        o2 = post_tr[i, 1] * _decay(table, D_Y, since_post)
+        x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
+        for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
+            s = tgt_syn[k]
+            kind = syn_kind[s]
+            if kind == SYN_STATIC:
+                continue
+            since_pre = tp - syn_tr[s, 2]
+            w = np.float64(data[s])
+            if kind == SYN_STDP:
+                r1 = syn_tr[s, 0] * _decay(table, D_P, since_pre)
+                pot = r1 * (pl[A2P] + pl[A3P] * o2)
+                if pl[MU] > 0.0:
+                    pot *= max(1.0 - w / pl[W_MAX], 0.0) ** pl[MU]
+                data[s] = min(max(w + pot, pl[W_MIN]), pl[W_MAX])
+            else:
+                x_pre = syn_tr[s, 0] * _decay(table, D_I, since_pre)
+                data[s] = -min(max(-w + pl[I_ETA] * x_pre, 0.0), pl[I_WMAX])
+        if pl_mode & PL_STDP:
+            post_tr[i, 0] = _bump(o1, nearest)
+            post_tr[i, 1] = _bump(o2, nearest)
+        if pl_mode & PL_ISTDP:
+            post_tr[i, 2] = x_post + 1.0
+        post_tr[i, 3] = tp
 
 
 @njit(cache=True)
