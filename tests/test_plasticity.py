@@ -161,12 +161,14 @@ def test_plasticity_parameters_are_validated():
         SpikingReservoir(plasticity="hebb").fit(np.zeros((2, 3, 1)))
 
 
+@pytest.mark.parametrize("delay", [(1.0, 4.0), 2.0], ids=["per-synapse-delays", "one-delay"])
 @pytest.mark.parametrize("rules", [
     Plasticity(stdp=STDP(a_plus=0.05, a_minus=-0.05, w_max=2.0, mu=0.5)),
     Plasticity(stdp=TripletSTDP.published("visual_cortex_all_to_all", w_max=2.0, scale=5.0),
                istdp=InhibitorySTDP(eta=0.2, target_rate=5.0, w_max=8.0)),
 ])
-def test_small_plastic_network_equals_numpy_reference(rules):
+def test_small_plastic_network_equals_numpy_reference(rules, delay):
+    """Random delays keep pre traces per synapse; one delay lets the kernel keep them per neuron."""
     import sys
     import pathlib
 
@@ -176,13 +178,16 @@ def test_small_plastic_network_equals_numpy_reference(rules):
     from reservoirspike._rng import derive_seed
     from reservoirspike.simulate import run_encoded
 
-    net = random_reservoir(60, connectivity=0.2, weights={"E": 1.0, "I": -3.0}, delay=(1.0, 4.0),
-                           random_state=5)
+    from reservoirspike.backends.plastic import pre_trace_layout
+
+    net = random_reservoir(60, connectivity=0.2, weights={"E": 1.0, "I": -3.0}, delay=delay, random_state=5)
     net = connect_inputs(net, 8, connectivity=0.3, weight=12.0, random_state=6)
     rates = np.full((1, 8), 60.0)
     enc = RATE_ENCODER
     kin = enc.encode(enc.validate(rates[None])[0], 1.0, 400)
     state = LearningState(net, rules)
+    per_neuron = pre_trace_layout(net.indptr, net.delays, state.syn_kind, state.tgt_ptr, state.tgt_syn)[0]
+    assert per_neuron == (delay == 2.0)
     res = run_encoded(net, kin, seed=derive_seed(9), record=("spikes",), n_jobs=1, learning=state)
     ref_t, ref_i, ref_w = reference_plastic(net, rates * net.dt / 1000.0, derive_seed(9), rules, frame_steps=400)
     steps, ids = res.spike_steps(0)

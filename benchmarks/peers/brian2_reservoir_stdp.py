@@ -4,6 +4,10 @@
 
 Prints one JSON object: run_s, compile_s, E rates (first and last 10 % of the
 run), mean E->E weight and fractions at the bounds.
+
+The synapses have no delay: Brian2 delivers a spike of step k after that
+step's integration, so its PSP starts in step k + 1 -- the timing of a
+reservoirspike synapse with a delay of one step (the network's 1 ms).
 """
 
 import json
@@ -43,13 +47,13 @@ EE = Synapses(P[:Ne], P[:Ne], """w : volt
                         xpre += Apre
                         w = clip(w + xpost, 0*mV, wmax)""",
               on_post="""xpost += Apost
-                         w = clip(w + xpre, 0*mV, wmax)""", delay=1 * ms) if case != "static" else \
-    Synapses(P[:Ne], P[:Ne], "w : volt", on_pre="ge += w", delay=1 * ms)
+                         w = clip(w + xpre, 0*mV, wmax)""") if case != "static" else \
+    Synapses(P[:Ne], P[:Ne], "w : volt", on_pre="ge += w")
 EE.connect(condition="i != j", p=0.1)
 EE.w = 0.5 * mV
-EI = Synapses(P[:Ne], P[Ne:], on_pre="ge += 0.5*mV", delay=1 * ms)
+EI = Synapses(P[:Ne], P[Ne:], on_pre="ge += 0.5*mV")
 EI.connect(p=0.1)
-IX = Synapses(P[Ne:], P, on_pre="gi -= 2*mV", delay=1 * ms)
+IX = Synapses(P[Ne:], P, on_pre="gi -= 2*mV")
 IX.connect(condition="i + 800 != j", p=0.1)
 mon = SpikeMonitor(P[:Ne])
 t0 = time.perf_counter()

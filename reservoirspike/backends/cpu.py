@@ -24,7 +24,7 @@ from numba import njit, prange
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
 from ._math import FIXED_INV, conductance_membrane_step, membrane_step, standard_normal, to_fixed
 from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, intrinsic_step,
-                      post_spikes, process_arrivals, scale_inputs)
+                      post_spikes, pre_trace_layout, process_arrivals, process_neuron_arrivals, scale_inputs)
 
 # The neuron loop touches many arrays; LLVM only vectorises it when allowed enough runtime
 # alias checks (its default budget is too small). The checks run once per population and step.
@@ -175,6 +175,19 @@ def _background_drives(key, pop_bounds, pop_params, pop_drive, v, i_e, y_e):
             _background_drive(key, pop_bounds[p], pop_bounds[p + 1], pop_drive[p], v, i_e, y_e)
 
 
+@njit(cache=True)
+def _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, indptr, indices, data, syn_kind,
+                    pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row, in_kind):
+    """Plasticity at time stamp ``t``: the plastic arrivals of step ``t``, then the spikes of step ``t - 1``."""
+    if per_neuron:
+        process_neuron_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indptr, indices, data, syn_kind, pre_tr,
+                                post_tr, ring_e, ring_i)
+    else:
+        process_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, pre_tr, post_tr, ring_e,
+                         ring_i)
+    post_spikes(t, post_ids, n_post, decay, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr)
+
+
 @njit(cache=True, error_model="numpy")
 def run_sequence(
     seq, start, n_steps, frame_start, frame_steps, seed, input_mode, dense_input, ev_ptr, ev_channel,
@@ -214,12 +227,19 @@ def run_sequence(
     n_spikes = 0
     n_in = in_indptr.shape[0] - 1
     plastic = pl_mode != 0
+    if plastic:
+        per_neuron, pre_delay, in_ptr, in_syn, in_row, in_kind = pre_trace_layout(indptr, delays, syn_kind, tgt_ptr,
+                                                                                  tgt_syn)
+    else:
+        per_neuron, pre_delay, in_ptr, in_kind = False, tgt_ptr[:0], tgt_ptr[:0], syn_kind[:0]
+        in_syn, in_row = np.zeros(0, np.int32), np.zeros(0, np.int32)
     if plastic:  # traces start from zero in every sequence; arrivals queue per delay slot
         syn_tr[:] = 0.0
         post_tr[:] = 0.0
-        arr_buf = np.empty((n_slots, max(1, np.count_nonzero(syn_kind))), np.int64)
+        arr_buf = np.empty((n_slots, n if per_neuron else max(1, np.count_nonzero(syn_kind))), np.int64)
     else:
         arr_buf = np.empty((n_slots, 0), np.int64)
+    pre_tr = np.zeros((n, 3)) if per_neuron else syn_tr  # see backends.plastic: per-neuron pre traces
     arr_cnt = np.zeros(n_slots, np.int64)
     post_ids = np.empty(n if plastic else 0, np.int64)  # neurons that fired in the previous step
     n_post = 0
@@ -250,9 +270,9 @@ def run_sequence(
             for e in range(ev_ptr[row], ev_ptr[row + 1]):
                 _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, ring_e, ring_i)
         if plastic:  # time stamp t: arrivals first, then the post spikes of step t - 1 (see backends.plastic)
-            process_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, syn_tr, post_tr,
-                             ring_e, ring_i)
-            post_spikes(t, post_ids, n_post, decay, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr, post_tr)
+            _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, indptr, indices, data,
+                            syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
+                            in_kind)
             n_post = 0
         # 3. arrivals, exact integration, decay, threshold: one population at a time
         re = ring_e[slot]
@@ -287,13 +307,18 @@ def run_sequence(
                     if plastic:
                         post_ids[n_post] = j
                         n_post += 1
+                    if per_neuron and pre_delay[j] > 0:  # one arrival for all its plastic synapses
+                        tgt_slot = (slot + pre_delay[j]) % n_slots
+                        arr_buf[tgt_slot, arr_cnt[tgt_slot]] = j
+                        arr_cnt[tgt_slot] += 1
                     for s in range(indptr[j], indptr[j + 1]):
                         tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
                         if tgt_slot >= n_slots:
                             tgt_slot -= n_slots
                         if plastic and syn_kind[s] != SYN_STATIC:  # acts (and learns) on arrival
-                            arr_buf[tgt_slot, arr_cnt[tgt_slot]] = s
-                            arr_cnt[tgt_slot] += 1
+                            if not per_neuron:
+                                arr_buf[tgt_slot, arr_cnt[tgt_slot]] = s
+                                arr_cnt[tgt_slot] += 1
                             continue
                         w = to_fixed(data[s])
                         if w >= 0:
@@ -318,10 +343,9 @@ def run_sequence(
                 state[row, k, 1] = i_e[j]
                 state[row, k, 2] = i_i[j]
     if plastic:  # the plasticity events stamped with the sequence's end time
-        process_arrivals(n_steps, n_steps % n_slots, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, syn_tr,
-                         post_tr, ring_e, ring_i)
-        post_spikes(n_steps, post_ids, n_post, decay, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr,
-                    post_tr)
+        _plastic_events(n_steps, n_steps % n_slots, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, indptr,
+                        indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr,
+                        in_syn, in_row, in_kind)
     if record & REC_FINAL:
         for j in range(n):
             final[seq, j] = trace[j]

@@ -17,6 +17,13 @@ stamp therefore potentiate (``delta_t = 0``), as Brian2 orders ``on_pre``
 before ``on_post`` within a time step.  At the end of a sequence the events
 stamped with its end time are processed as well.
 
+Pre-synaptic traces belong to synapses in general (their arrivals differ by
+delay).  When every neuron's plastic outgoing synapses share one delay and
+one rule -- the usual case -- the CPU keeps one pre trace per neuron instead
+(:func:`pre_trace_layout`): a spike then queues one arrival, not one per
+synapse, and a post spike reads small per-neuron traces rather than scattered
+per-synapse ones.  The arithmetic, and so every bit of the result, is the same.
+
 The per-synapse rules are also written as scalar functions
 (:func:`arrival_update`, :func:`post_traces`, :func:`post_update`,
 :func:`bump_post_traces`), which the CUDA kernel compiles as device
@@ -204,31 +211,122 @@ def process_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indices, data, syn_ki
 
 
 @njit(cache=True)
-def post_spikes(tp, ids, n_ids, table, pl, pl_mode, tgt_ptr, tgt_syn, data, syn_kind, syn_tr, post_tr):
-    """Neurons ``ids[:n_ids]`` fired at time stamp ``tp`` (steps): potentiate their incoming plastic synapses."""
+def pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn):
+    """Where the pre traces live, and the plastic synapses onto each neuron in target order.
+
+    Returns ``(per_neuron, pre_delay, in_ptr, in_syn, in_row, in_kind)``:
+    ``per_neuron`` when every neuron's plastic outgoing synapses share one
+    delay and one rule; ``pre_delay[j]`` that delay (0: no plastic outgoing
+    synapse); the plastic synapses onto neuron ``i`` are ``in_syn[in_ptr[i]:
+    in_ptr[i + 1]]``, of kinds ``in_kind`` and with their pre traces in row
+    ``in_row`` (the presynaptic neuron, or the synapse itself when traces stay
+    per synapse).
+    """
+    n = indptr.shape[0] - 1
+    pre_delay = np.zeros(n, np.int64)
+    pre_of = np.empty(syn_kind.shape[0], np.int64)
+    per_neuron = True
+    for j in range(n):
+        kind = SYN_STATIC
+        for s in range(indptr[j], indptr[j + 1]):
+            pre_of[s] = j
+            if syn_kind[s] == SYN_STATIC:
+                continue
+            if kind == SYN_STATIC:
+                kind = syn_kind[s]
+                pre_delay[j] = delays[s]
+            elif syn_kind[s] != kind or delays[s] != pre_delay[j]:
+                per_neuron = False
+    in_ptr = np.zeros(n + 1, np.int64)
+    n_plastic = 0
+    for i in range(n):
+        for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
+            n_plastic += syn_kind[tgt_syn[k]] != SYN_STATIC
+        in_ptr[i + 1] = n_plastic
+    in_syn = np.empty(n_plastic, np.int32)  # 32-bit: this index is streamed at every post spike
+    in_row = np.empty(n_plastic, np.int32)
+    in_kind = np.empty(n_plastic, np.uint8)
+    q = 0
+    for k in range(tgt_syn.shape[0]):
+        s = tgt_syn[k]
+        if syn_kind[s] != SYN_STATIC:
+            in_syn[q], in_kind[q] = s, syn_kind[s]
+            in_row[q] = pre_of[s] if per_neuron else s
+            q += 1
+    return per_neuron, pre_delay, in_ptr, in_syn, in_row, in_kind
+
+
+@njit(cache=True)
+def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indptr, indices, data, syn_kind, pre_tr, post_tr,
+                            ring_e, ring_i):
+    """Like :func:`process_arrivals` with one queued arrival per neuron and per-neuron pre traces."""
     nearest = pl[NEAREST] != 0.0
+    for q in range(arr_cnt[slot]):
+        j = arr_buf[slot, q]
+        since_pre = t - pre_tr[j, 2]
+        r1 = pre_tr[j, 0] * _decay(table, D_P, since_pre)
+        r2 = pre_tr[j, 1] * _decay(table, D_X, since_pre)
+        kind = SYN_STATIC
+        for s in range(indptr[j], indptr[j + 1]):
+            if syn_kind[s] == SYN_STATIC:
+                continue
+            kind = syn_kind[s]
+            i = indices[s]
+            w = np.float64(data[s])
+            fw = to_fixed(w)
+            if fw >= 0:
+                ring_e[slot, i] += fw
+            else:
+                ring_i[slot, i] += fw
+            since_post = t - post_tr[i, 3]
+            if kind == SYN_STDP:
+                o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
+                dep = o1 * (pl[A2M] + pl[A3M] * r2)
+                if pl[MU] > 0.0:
+                    dep *= (max(w, 0.0) / pl[W_MAX]) ** pl[MU]
+                data[s] = min(max(w + dep, pl[W_MIN]), pl[W_MAX])
+            else:
+                x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
+                m = -w + pl[I_ETA] * (x_post - pl[I_ALPHA])
+                data[s] = -min(max(m, 0.0), pl[I_WMAX])
+        if kind == SYN_STDP:
+            pre_tr[j, 0] = _bump(r1, nearest)
+            pre_tr[j, 1] = _bump(r2, nearest)
+        else:
+            pre_tr[j, 0] = pre_tr[j, 0] * _decay(table, D_I, since_pre) + 1.0
+        pre_tr[j, 2] = t
+    arr_cnt[slot] = 0
+
+
+@njit(cache=True)
+def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr):
+    """Neurons ``ids[:n_ids]`` fired at time stamp ``tp`` (steps): potentiate their incoming plastic synapses.
+
+    The plastic synapses onto neuron ``i`` come from :func:`pre_trace_layout`.
+    """
+    nearest = pl[NEAREST] != 0.0
+    # parameters in locals: the loop stores weights, which would otherwise make every pl[...] a reload
+    a2p, a3p, mu, w_min, w_max, i_eta, i_wmax = pl[A2P], pl[A3P], pl[MU], pl[W_MIN], pl[W_MAX], pl[I_ETA], pl[I_WMAX]
     for q in range(n_ids):
         i = ids[q]
         since_post = tp - post_tr[i, 3]
         o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
         o2 = post_tr[i, 1] * _decay(table, D_Y, since_post)
         x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
-        for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
-            s = tgt_syn[k]
-            kind = syn_kind[s]
-            if kind == SYN_STATIC:
-                continue
-            since_pre = tp - syn_tr[s, 2]
+        gain = a2p + a3p * o2
+        for k in range(in_ptr[i], in_ptr[i + 1]):
+            s = in_syn[k]
+            row = in_row[k]
+            since_pre = tp - pre_tr[row, 2]
             w = np.float64(data[s])
-            if kind == SYN_STDP:
-                r1 = syn_tr[s, 0] * _decay(table, D_P, since_pre)
-                pot = r1 * (pl[A2P] + pl[A3P] * o2)
-                if pl[MU] > 0.0:
-                    pot *= max(1.0 - w / pl[W_MAX], 0.0) ** pl[MU]
-                data[s] = min(max(w + pot, pl[W_MIN]), pl[W_MAX])
+            if in_kind[k] == SYN_STDP:
+                pot = pre_tr[row, 0] * _decay(table, D_P, since_pre) * gain
+                if mu > 0.0:
+                    pot *= max(1.0 - w / w_max, 0.0) ** mu
+                data[s] = min(max(w + pot, w_min), w_max)
             else:
-                x_pre = syn_tr[s, 0] * _decay(table, D_I, since_pre)
-                data[s] = -min(max(-w + pl[I_ETA] * x_pre, 0.0), pl[I_WMAX])
+                x_pre = pre_tr[row, 0] * _decay(table, D_I, since_pre)
+                data[s] = -min(max(-w + i_eta * x_pre, 0.0), i_wmax)
         if pl_mode & PL_STDP:
             post_tr[i, 0] = _bump(o1, nearest)
             post_tr[i, 1] = _bump(o2, nearest)
