@@ -47,7 +47,7 @@ class LearningState:
             (pl[K.TAU_P], pl[K.TAU_M], pl[K.TAU_X], pl[K.TAU_Y],
              pl[K.A2P], pl[K.A3P], pl[K.A2M], pl[K.A3M]) = r.kernel_terms()
             pl[K.W_MIN], pl[K.W_MAX], pl[K.MU] = r.w_min, r.w_max, r.mu
-            pl[K.NEAREST] = 1.0 if r.pairing == "nearest" else 0.0
+            pl[K.NEAREST] = {"all": K.PAIR_ALL, "nearest": K.PAIR_NEAREST, "restricted": K.PAIR_RESTRICTED}[r.pairing]
         if rules.istdp is not None:
             r = rules.istdp
             mode |= K.PL_ISTDP

@@ -21,7 +21,8 @@ from dataclasses import dataclass, replace
 
 from ._validation import check_choice, check_positive, check_real
 
-PAIRINGS = ("all", "nearest")
+PAIRINGS = ("all", "nearest", "restricted")
+TRIPLET_PAIRINGS = ("all", "nearest")
 GROUPS = ("EE", "EI", "IE", "II")
 
 
@@ -46,8 +47,15 @@ class STDP:
         Weight bounds (mV, magnitudes).
     mu : float
         Weight dependence in [0, 1].
-    pairing : {"all", "nearest"}
-        All-to-all (traces add up) or nearest-spike (traces reset to 1).
+    pairing : {"all", "nearest", "restricted"}
+        All-to-all (traces add up); nearest-spike (traces reset to 1: a
+        post spike pairs with the latest pre spike and a pre spike with the
+        latest post spike); or restricted nearest-spike, where each spike
+        pairs at most once in each direction: a pre arrival depresses only
+        if the neuron fired since the synapse's previous arrival, and a post
+        spike potentiates only the synapses with an arrival since the
+        neuron's previous spike (Burkitt et al. 2004; the rule of
+        Masquelier et al. 2008).
     synapses : str
         Plastic group, default ``"EE"``.
     """
@@ -138,7 +146,7 @@ class TripletSTDP:
             check_real(name, getattr(self, name), low=0.0)
         check_real("w_min", self.w_min, low=0.0)
         check_real("w_max", self.w_max, low=self.w_min, low_open=True)
-        check_choice("pairing", self.pairing, PAIRINGS)
+        check_choice("pairing", self.pairing, TRIPLET_PAIRINGS)
         check_choice("synapses", self.synapses, GROUPS)
 
     @classmethod

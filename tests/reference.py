@@ -142,7 +142,8 @@ def reference_plastic(net, probs, seed, rules, frame_steps=1):
     Win = net.input_weights.toarray().astype(np.float64)
     stdp, istdp = rules.stdp, rules.istdp
     tp_, tm_, tx_, ty_, a2p, a3p, a2m, a3m = stdp.kernel_terms() if stdp else (1, 1, 1, 1, 0, 0, 0, 0)
-    nearest = stdp is not None and stdp.pairing == "nearest"
+    nearest = stdp is not None and stdp.pairing in ("nearest", "restricted")
+    restricted = stdp is not None and stdp.pairing == "restricted"  # each spike pairs once in each direction
     bump = (lambda x: 1.0) if nearest else (lambda x: x + 1.0)
     D = int(delay.max())
     ring_e = np.zeros((D + 1, N), np.int64)
@@ -164,10 +165,11 @@ def reference_plastic(net, probs, seed, rules, frame_steps=1):
             if kind[s] == 1:
                 a = r1[s] * dec(since_pre, tp_)
                 b = r2[s] * dec(since_pre, tx_)
-                dep = o1[i] * dec(since_post, tm_) * (a2m + a3m * b)
-                if stdp.mu > 0:
-                    dep *= (max(float(w[s]), 0.0) / stdp.w_max) ** stdp.mu
-                w[s] = min(max(float(w[s]) + dep, stdp.w_min), stdp.w_max)
+                if not restricted or last_post[i] > last_pre[s]:
+                    dep = o1[i] * dec(since_post, tm_) * (a2m + a3m * b)
+                    if stdp.mu > 0:
+                        dep *= (max(float(w[s]), 0.0) / stdp.w_max) ** stdp.mu
+                    w[s] = min(max(float(w[s]) + dep, stdp.w_min), stdp.w_max)
                 r1[s], r2[s] = bump(a), bump(b)
             else:
                 x = xpost[i] * dec(since_post, istdp.tau)
@@ -184,6 +186,8 @@ def reference_plastic(net, probs, seed, rules, frame_steps=1):
             for s in np.flatnonzero((post == j) & (kind != 0)):
                 since_pre = tp - last_pre[s]
                 if kind[s] == 1:
+                    if restricted and last_pre[s] <= last_post[j]:
+                        continue
                     pot = r1[s] * dec(since_pre, tp_) * (a2p + a3p * p2)
                     if stdp.mu > 0:
                         pot *= max(1.0 - float(w[s]) / stdp.w_max, 0.0) ** stdp.mu

@@ -179,7 +179,8 @@ def test_chunked_streaming_and_spike_buffer_rerun():
                istdp=InhibitorySTDP(eta=0.2, target_rate=5.0, w_max=8.0)),
     Plasticity(stdp=STDP(a_plus=0.05, a_minus=-0.06, w_max=4.0), scaling=SynapticScaling(interval=20.0),
                intrinsic=IntrinsicPlasticity(target_rate=20.0, eta=0.05)),
-], ids=["multiplicative", "triplet-istdp", "scaling-intrinsic"])
+    Plasticity(stdp=STDP(a_plus=0.05, a_minus=-0.06, w_max=4.0, pairing="restricted")),
+], ids=["multiplicative", "triplet-istdp", "scaling-intrinsic", "restricted"])
 def test_plasticity_learns_the_same_weights(rules):
     net = _net(n=30, seed=5)
     enc = RATE_ENCODER

@@ -59,6 +59,29 @@ def test_weights_stay_within_bounds_and_nearest_pairing_saturates():
     assert all_pairs - 0.5 > 2 * (nearest - 0.5) > 0
 
 
+def test_restricted_pairing_uses_each_spike_once():
+    """Nearest-spike pairing lets one pre spike pair with every later post spike (and vice versa); the
+    restricted rule pairs each spike once: only the first post after an arrival potentiates, only the first
+    arrival after a post depresses."""
+    a_plus, a_minus, w0, delay = 0.01, -0.0105, 0.5, 5
+    f32 = np.float32
+
+    def run(pairing, pre, post):
+        rule = STDP(a_plus=a_plus, a_minus=a_minus, pairing=pairing)
+        return _run_events(_pair_net(w0, delay), rule, pre, post, 100.0)
+
+    # one arrival at stamp 305, post spikes stamped 311 and 341 (the driver neurons are refractory for 20 steps)
+    first, second = a_plus * np.exp(-6 * DT / 20.0), a_plus * np.exp(-36 * DT / 20.0)
+    assert run("nearest", [300], [310, 340]) == f32(f32(f32(w0) + first) + second)
+    assert run("restricted", [300], [310, 340]) == f32(f32(w0) + first)
+    # one post spike stamped 301, arrivals at 310 and 350
+    first, second = a_minus * np.exp(-9 * DT / 20.0), a_minus * np.exp(-49 * DT / 20.0)
+    assert run("nearest", [305, 345], [300]) == f32(f32(f32(w0) + first) + second)
+    assert run("restricted", [305, 345], [300]) == f32(f32(w0) + first)
+    with pytest.raises(ValueError, match="pairing"):
+        TripletSTDP(pairing="restricted")
+
+
 def _pairing_protocol(rule, rate_hz, delta_ms, n_pairs=60, delay=1, w0=5.0):
     period = int(round(1000.0 / rate_hz / DT))
     arrivals = 200 + np.arange(n_pairs) * period
@@ -164,6 +187,7 @@ def test_plasticity_parameters_are_validated():
 @pytest.mark.parametrize("delay", [(1.0, 4.0), 2.0], ids=["per-synapse-delays", "one-delay"])
 @pytest.mark.parametrize("rules", [
     Plasticity(stdp=STDP(a_plus=0.05, a_minus=-0.05, w_max=2.0, mu=0.5)),
+    Plasticity(stdp=STDP(a_plus=0.05, a_minus=-0.06, w_max=2.0, pairing="restricted")),
     Plasticity(stdp=TripletSTDP.published("visual_cortex_all_to_all", w_max=2.0, scale=5.0),
                istdp=InhibitorySTDP(eta=0.2, target_rate=5.0, w_max=8.0)),
 ])

@@ -262,11 +262,15 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
 
     @cuda.jit(device=True)
     def post_spike_traces(tp, fired_list, ctr, team, parity, rank, size, decay, pl, pl_mode, post_tr, post_o2):
-        """A thread per listed spike: read its neuron's post traces at stamp ``tp`` (o2 kept), then bump them."""
+        """A thread per listed spike: read its neuron's post traces at stamp ``tp``, then bump them.
+
+        ``post_o2[team, 0, j]`` keeps the slow trace, ``post_o2[team, 1, j]`` the previous spike's stamp.
+        """
         for e in range(rank, ctr[team, parity], size):
             j = fired_list[team, parity, e]
             o1, o2, x_post = post_traces(tp, j, decay, post_tr)
-            post_o2[team, j] = o2
+            post_o2[team, 0, j] = o2
+            post_o2[team, 1, j] = post_tr[j, 3]
             bump_post_traces(tp, j, o1, o2, x_post, pl, pl_mode, post_tr)
 
     @cuda.jit(device=True)
@@ -275,9 +279,9 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
         """A warp per listed spike, its lanes over the neuron's incoming synapses: the post-synaptic update."""
         for e in range(warp, ctr[team, parity], n_warps):
             j = fired_list[team, parity, e]
-            o2 = post_o2[team, j]
+            o2, last_post = post_o2[team, 0, j], post_o2[team, 1, j]
             for kk in range(tgt_ptr[j] + lane, tgt_ptr[j + 1], 32):
-                post_update(tp, tgt_syn[kk], o2, decay, pl, data, syn_kind, syn_tr)
+                post_update(tp, tgt_syn[kk], o2, last_post, decay, pl, data, syn_kind, syn_tr)
 
     def simulate(
         grid_mode, offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense, ev_ptr, ev_channel,
@@ -659,7 +663,7 @@ def simulate_batch(
                 mem.scratch(tag + "state", (n_teams, N_STATE, n), np.float64),
                 mem.scratch(tag + "refractory", (n_teams, n), np.int32),
                 mem.scratch(tag + "fired", (n_teams, 2, n), np.int32),
-                mem.scratch(tag + "post_o2", (n_teams, n if plastic_run else 1), np.float64),
+                mem.scratch(tag + "post_o2", (n_teams, 2, n if plastic_run else 1), np.float64),
                 mem.scratch(tag + "arrivals", (n_teams, n_slots, n_plastic), np.int64),
                 mem.scratch(tag + "arrival_counts", (n_teams, n_slots), np.int64),
                 mem.scratch(tag + "counters", (n_teams, 3), np.int64))

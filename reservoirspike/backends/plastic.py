@@ -49,6 +49,8 @@ PL_STDP, PL_ISTDP, PL_SCALE, PL_IP = 1, 2, 4, 8
 N_PL = 21
 # synapse kinds
 SYN_STATIC, SYN_STDP, SYN_ISTDP = 0, 1, 2
+# values of pl[NEAREST]: all-to-all, nearest spike, restricted nearest spike (each spike pairs once)
+PAIR_ALL, PAIR_NEAREST, PAIR_RESTRICTED = 0.0, 1.0, 2.0
 
 
 # rows of the decay table
@@ -101,10 +103,11 @@ def arrival_update(t, s, table, pl, indices, data, syn_kind, syn_tr, post_tr):
         r1 = syn_tr[s, 0] * _decay(table, D_P, since_pre)
         r2 = syn_tr[s, 1] * _decay(table, D_X, since_pre)
         o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
-        dep = o1 * (pl[A2M] + pl[A3M] * r2)
-        if pl[MU] > 0.0:
-            dep *= (max(w, 0.0) / pl[W_MAX]) ** pl[MU]
-        data[s] = min(max(w + dep, pl[W_MIN]), pl[W_MAX])
+        if pl[NEAREST] != PAIR_RESTRICTED or post_tr[i, 3] > syn_tr[s, 2]:  # restricted: first arrival after a post
+            dep = o1 * (pl[A2M] + pl[A3M] * r2)
+            if pl[MU] > 0.0:
+                dep *= (max(w, 0.0) / pl[W_MAX]) ** pl[MU]
+            data[s] = min(max(w + dep, pl[W_MIN]), pl[W_MAX])
         syn_tr[s, 0] = _bump(r1, nearest)
         syn_tr[s, 1] = _bump(r2, nearest)
     else:  # inhibitory STDP on the magnitude
@@ -138,12 +141,15 @@ def bump_post_traces(tp, i, o1, o2, x_post, pl, pl_mode, post_tr):
 
 
 @kernel_math
-def post_update(tp, s, o2, table, pl, data, syn_kind, syn_tr):
-    """Post-synaptic update of plastic synapse ``s`` whose target fired at ``tp`` (o2: its slow trace)."""
+def post_update(tp, s, o2, last_post, table, pl, data, syn_kind, syn_tr):
+    """Post-synaptic update of plastic synapse ``s`` whose target fired at ``tp``.
+
+    ``o2`` is the target's slow trace and ``last_post`` the stamp of its previous spike.
+    """
     kind = syn_kind[s]
     since_pre = tp - syn_tr[s, 2]
     w = np.float64(data[s])
-    if kind == SYN_STDP:
+    if kind == SYN_STDP and (pl[NEAREST] != PAIR_RESTRICTED or syn_tr[s, 2] > last_post):
         r1 = syn_tr[s, 0] * _decay(table, D_P, since_pre)
         pot = r1 * (pl[A2P] + pl[A3P] * o2)
         if pl[MU] > 0.0:
@@ -180,6 +186,7 @@ def threshold_shift(th, fired, eta, target_per_step, bound):
 def process_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indices, data, syn_kind, syn_tr, post_tr, ring_e, ring_i):
     """Plastic spikes arriving at step ``t``: deliver their PSP, then apply the pre-synaptic update."""
     nearest = pl[NEAREST] != 0.0
+    restricted = pl[NEAREST] == PAIR_RESTRICTED
     for q in range(arr_cnt[slot]):
         s = arr_buf[slot, q]
         i = indices[s]
@@ -195,10 +202,11 @@ def process_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indices, data, syn_ki
             r1 = syn_tr[s, 0] * _decay(table, D_P, since_pre)
             r2 = syn_tr[s, 1] * _decay(table, D_X, since_pre)
             o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
-            dep = o1 * (pl[A2M] + pl[A3M] * r2)
-            if pl[MU] > 0.0:
-                dep *= (max(w, 0.0) / pl[W_MAX]) ** pl[MU]
-            data[s] = min(max(w + dep, pl[W_MIN]), pl[W_MAX])
+            if not restricted or post_tr[i, 3] > syn_tr[s, 2]:
+                dep = o1 * (pl[A2M] + pl[A3M] * r2)
+                if pl[MU] > 0.0:
+                    dep *= (max(w, 0.0) / pl[W_MAX]) ** pl[MU]
+                data[s] = min(max(w + dep, pl[W_MIN]), pl[W_MAX])
             syn_tr[s, 0] = _bump(r1, nearest)
             syn_tr[s, 1] = _bump(r2, nearest)
         else:  # inhibitory STDP on the magnitude
@@ -261,6 +269,7 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indptr, indice
                             ring_e, ring_i):
     """Like :func:`process_arrivals` with one queued arrival per neuron and per-neuron pre traces."""
     nearest = pl[NEAREST] != 0.0
+    restricted = pl[NEAREST] == PAIR_RESTRICTED
     for q in range(arr_cnt[slot]):
         j = arr_buf[slot, q]
         since_pre = t - pre_tr[j, 2]
@@ -280,6 +289,8 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indptr, indice
                 ring_i[slot, i] += fw
             since_post = t - post_tr[i, 3]
             if kind == SYN_STDP:
+                if restricted and post_tr[i, 3] <= pre_tr[j, 2]:  # not the first arrival after a post spike
+                    continue
                 o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
                 dep = o1 * (pl[A2M] + pl[A3M] * r2)
                 if pl[MU] > 0.0:
@@ -305,6 +316,7 @@ def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_k
     The plastic synapses onto neuron ``i`` come from :func:`pre_trace_layout`.
     """
     nearest = pl[NEAREST] != 0.0
+    restricted = pl[NEAREST] == PAIR_RESTRICTED
     # parameters in locals: the loop stores weights, which would otherwise make every pl[...] a reload
     a2p, a3p, mu, w_min, w_max, i_eta, i_wmax = pl[A2P], pl[A3P], pl[MU], pl[W_MIN], pl[W_MAX], pl[I_ETA], pl[I_WMAX]
     for q in range(n_ids):
@@ -314,12 +326,15 @@ def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_k
         o2 = post_tr[i, 1] * _decay(table, D_Y, since_post)
         x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
         gain = a2p + a3p * o2
+        last_post = post_tr[i, 3]
         for k in range(in_ptr[i], in_ptr[i + 1]):
             s = in_syn[k]
             row = in_row[k]
             since_pre = tp - pre_tr[row, 2]
             w = np.float64(data[s])
             if in_kind[k] == SYN_STDP:
+                if restricted and pre_tr[row, 2] <= last_post:  # no arrival since its previous spike
+                    continue
                 pot = pre_tr[row, 0] * _decay(table, D_P, since_pre) * gain
                 if mu > 0.0:
                     pot *= max(1.0 - w / w_max, 0.0) ** mu
