@@ -374,7 +374,7 @@ def simulate_batch(
             indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
             v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
             spike_step, spike_id, spike_total, state_ids, state,
-            th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, 1,
+            th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, np.int64(1),
         )
 
 
