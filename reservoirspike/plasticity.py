@@ -55,7 +55,8 @@ class STDP:
         if the neuron fired since the synapse's previous arrival, and a post
         spike potentiates only the synapses with an arrival since the
         neuron's previous spike (Burkitt et al. 2004; the rule of
-        Masquelier et al. 2008).
+        Masquelier et al. 2008).  At equal time stamps the arrival comes
+        first.
     synapses : str
         Plastic group, default ``"EE"``.
     """

@@ -165,7 +165,7 @@ def reference_plastic(net, probs, seed, rules, frame_steps=1):
             if kind[s] == 1:
                 a = r1[s] * dec(since_pre, tp_)
                 b = r2[s] * dec(since_pre, tx_)
-                if not restricted or last_post[i] > last_pre[s]:
+                if not restricted or last_post[i] >= last_pre[s]:  # a post at the same stamp came after
                     dep = o1[i] * dec(since_post, tm_) * (a2m + a3m * b)
                     if stdp.mu > 0:
                         dep *= (max(float(w[s]), 0.0) / stdp.w_max) ** stdp.mu

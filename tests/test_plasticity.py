@@ -78,6 +78,10 @@ def test_restricted_pairing_uses_each_spike_once():
     first, second = a_minus * np.exp(-9 * DT / 20.0), a_minus * np.exp(-49 * DT / 20.0)
     assert run("nearest", [305, 345], [300]) == f32(f32(f32(w0) + first) + second)
     assert run("restricted", [305, 345], [300]) == f32(f32(w0) + first)
+    # an arrival and a post spike at the same stamp (311) pair as pre-before-post; the next arrival (351) is
+    # then the first one after that post spike and depresses
+    pot, dep = a_plus, a_minus * np.exp(-40 * DT / 20.0)
+    assert run("restricted", [306, 346], [310]) == f32(f32(f32(w0) + pot) + dep)
     with pytest.raises(ValueError, match="pairing"):
         TripletSTDP(pairing="restricted")
 

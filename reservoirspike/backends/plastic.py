@@ -103,7 +103,7 @@ def arrival_update(t, s, table, pl, indices, data, syn_kind, syn_tr, post_tr):
         r1 = syn_tr[s, 0] * _decay(table, D_P, since_pre)
         r2 = syn_tr[s, 1] * _decay(table, D_X, since_pre)
         o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
-        if pl[NEAREST] != PAIR_RESTRICTED or post_tr[i, 3] > syn_tr[s, 2]:  # restricted: first arrival after a post
+        if pl[NEAREST] != PAIR_RESTRICTED or post_tr[i, 3] >= syn_tr[s, 2]:  # restricted: first arrival after a post
             dep = o1 * (pl[A2M] + pl[A3M] * r2)
             if pl[MU] > 0.0:
                 dep *= (max(w, 0.0) / pl[W_MAX]) ** pl[MU]
@@ -202,7 +202,7 @@ def process_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indices, data, syn_ki
             r1 = syn_tr[s, 0] * _decay(table, D_P, since_pre)
             r2 = syn_tr[s, 1] * _decay(table, D_X, since_pre)
             o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
-            if not restricted or post_tr[i, 3] > syn_tr[s, 2]:
+            if not restricted or post_tr[i, 3] >= syn_tr[s, 2]:
                 dep = o1 * (pl[A2M] + pl[A3M] * r2)
                 if pl[MU] > 0.0:
                     dep *= (max(w, 0.0) / pl[W_MAX]) ** pl[MU]
@@ -289,7 +289,7 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indptr, indice
                 ring_i[slot, i] += fw
             since_post = t - post_tr[i, 3]
             if kind == SYN_STDP:
-                if restricted and post_tr[i, 3] <= pre_tr[j, 2]:  # not the first arrival after a post spike
+                if restricted and post_tr[i, 3] < pre_tr[j, 2]:  # not the first arrival after a post spike
                     continue
                 o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
                 dep = o1 * (pl[A2M] + pl[A3M] * r2)
