@@ -310,6 +310,39 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indptr, indice
 
 
 @njit(cache=True)
+def _potentiate(tp, decay_plus, lo, hi, in_syn, in_row, data, pre_tr, gain, w_min, w_max):
+    """Additive potentiation of the plastic synapses ``in_syn[lo:hi]`` (the common case, kept branch-free)."""
+    n_tab = decay_plus.shape[0]
+    for k in range(lo, hi):
+        s = in_syn[k]
+        row = in_row[k]
+        m = np.int64(tp - pre_tr[row, 2])
+        pot = pre_tr[row, 0] * (decay_plus[m] if m < n_tab else 0.0) * gain
+        data[s] = min(max(np.float64(data[s]) + pot, w_min), w_max)
+
+
+@njit(cache=True)
+def _post_updates(tp, table, lo, hi, in_syn, in_row, in_kind, data, pre_tr, restricted, gain, last_post, mu,
+                  w_min, w_max, i_eta, i_wmax):
+    """Post-synaptic updates of the plastic synapses ``in_syn[lo:hi]``, every rule (see :func:`post_update`)."""
+    for k in range(lo, hi):
+        s = in_syn[k]
+        row = in_row[k]
+        since_pre = tp - pre_tr[row, 2]
+        w = np.float64(data[s])
+        if in_kind[k] == SYN_STDP:
+            if restricted and pre_tr[row, 2] <= last_post:  # no arrival since its previous spike
+                continue
+            pot = pre_tr[row, 0] * _decay(table, D_P, since_pre) * gain
+            if mu > 0.0:
+                pot *= max(1.0 - w / w_max, 0.0) ** mu
+            data[s] = min(max(w + pot, w_min), w_max)
+        else:
+            x_pre = pre_tr[row, 0] * _decay(table, D_I, since_pre)
+            data[s] = -min(max(-w + i_eta * x_pre, 0.0), i_wmax)
+
+
+@njit(cache=True)
 def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr):
     """Neurons ``ids[:n_ids]`` fired at time stamp ``tp`` (steps): potentiate their incoming plastic synapses.
 
@@ -319,6 +352,7 @@ def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_k
     restricted = pl[NEAREST] == PAIR_RESTRICTED
     # parameters in locals: the loop stores weights, which would otherwise make every pl[...] a reload
     a2p, a3p, mu, w_min, w_max, i_eta, i_wmax = pl[A2P], pl[A3P], pl[MU], pl[W_MIN], pl[W_MAX], pl[I_ETA], pl[I_WMAX]
+    additive = pl_mode == PL_STDP and mu == 0.0 and not restricted  # STDP alone, additive: the fast loop
     for q in range(n_ids):
         i = ids[q]
         since_post = tp - post_tr[i, 3]
@@ -326,22 +360,11 @@ def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_k
         o2 = post_tr[i, 1] * _decay(table, D_Y, since_post)
         x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
         gain = a2p + a3p * o2
-        last_post = post_tr[i, 3]
-        for k in range(in_ptr[i], in_ptr[i + 1]):
-            s = in_syn[k]
-            row = in_row[k]
-            since_pre = tp - pre_tr[row, 2]
-            w = np.float64(data[s])
-            if in_kind[k] == SYN_STDP:
-                if restricted and pre_tr[row, 2] <= last_post:  # no arrival since its previous spike
-                    continue
-                pot = pre_tr[row, 0] * _decay(table, D_P, since_pre) * gain
-                if mu > 0.0:
-                    pot *= max(1.0 - w / w_max, 0.0) ** mu
-                data[s] = min(max(w + pot, w_min), w_max)
-            else:
-                x_pre = pre_tr[row, 0] * _decay(table, D_I, since_pre)
-                data[s] = -min(max(-w + i_eta * x_pre, 0.0), i_wmax)
+        if additive:
+            _potentiate(tp, table[D_P], in_ptr[i], in_ptr[i + 1], in_syn, in_row, data, pre_tr, gain, w_min, w_max)
+        else:
+            _post_updates(tp, table, in_ptr[i], in_ptr[i + 1], in_syn, in_row, in_kind, data, pre_tr, restricted,
+                          gain, post_tr[i, 3], mu, w_min, w_max, i_eta, i_wmax)
         if pl_mode & PL_STDP:
             post_tr[i, 0] = _bump(o1, nearest)
             post_tr[i, 1] = _bump(o2, nearest)
