@@ -92,6 +92,30 @@ def _bump(trace, nearest):
 
 
 @kernel_math
+def depressed(w, o1, r2, a2m, a3m, mu, w_min, w_max):
+    """Weight after a pre arrival's depression (o1: post trace, r2: slow pre trace), within the bounds."""
+    dep = o1 * (a2m + a3m * r2)
+    if mu > 0.0:
+        dep *= (max(w, 0.0) / w_max) ** mu
+    return min(max(w + dep, w_min), w_max)
+
+
+@kernel_math
+def potentiated(w, r1, gain, mu, w_min, w_max):
+    """Weight after a post spike's potentiation (r1: pre trace, gain: A2+ + A3+ o2), within the bounds."""
+    pot = r1 * gain
+    if mu > 0.0:
+        pot *= max(1.0 - w / w_max, 0.0) ** mu
+    return min(max(w + pot, w_min), w_max)
+
+
+@kernel_math
+def inhibitory_updated(w, trace, eta, alpha, w_max):
+    """iSTDP on the magnitude of inhibitory weight ``w`` (negative), by the other side's trace."""
+    return -min(max(-w + eta * (trace - alpha), 0.0), w_max)
+
+
+@kernel_math
 def arrival_update(t, s, table, pl, indices, data, syn_kind, syn_tr, post_tr):
     """Pre-synaptic update of plastic synapse ``s`` whose spike arrives at step ``t`` (after its PSP)."""
     nearest = pl[NEAREST] != 0.0
@@ -104,16 +128,12 @@ def arrival_update(t, s, table, pl, indices, data, syn_kind, syn_tr, post_tr):
         r2 = syn_tr[s, 1] * _decay(table, D_X, since_pre)
         o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
         if pl[NEAREST] != PAIR_RESTRICTED or post_tr[i, 3] >= syn_tr[s, 2]:  # restricted: first arrival after a post
-            dep = o1 * (pl[A2M] + pl[A3M] * r2)
-            if pl[MU] > 0.0:
-                dep *= (max(w, 0.0) / pl[W_MAX]) ** pl[MU]
-            data[s] = min(max(w + dep, pl[W_MIN]), pl[W_MAX])
+            data[s] = depressed(w, o1, r2, pl[A2M], pl[A3M], pl[MU], pl[W_MIN], pl[W_MAX])
         syn_tr[s, 0] = _bump(r1, nearest)
         syn_tr[s, 1] = _bump(r2, nearest)
     else:  # inhibitory STDP on the magnitude
         x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
-        m = -w + pl[I_ETA] * (x_post - pl[I_ALPHA])
-        data[s] = -min(max(m, 0.0), pl[I_WMAX])
+        data[s] = inhibitory_updated(w, x_post, pl[I_ETA], pl[I_ALPHA], pl[I_WMAX])
         syn_tr[s, 0] = syn_tr[s, 0] * _decay(table, D_I, since_pre) + 1.0
     syn_tr[s, 2] = t
 
@@ -151,13 +171,10 @@ def post_update(tp, s, o2, last_post, table, pl, data, syn_kind, syn_tr):
     w = np.float64(data[s])
     if kind == SYN_STDP and (pl[NEAREST] != PAIR_RESTRICTED or syn_tr[s, 2] > last_post):
         r1 = syn_tr[s, 0] * _decay(table, D_P, since_pre)
-        pot = r1 * (pl[A2P] + pl[A3P] * o2)
-        if pl[MU] > 0.0:
-            pot *= max(1.0 - w / pl[W_MAX], 0.0) ** pl[MU]
-        data[s] = min(max(w + pot, pl[W_MIN]), pl[W_MAX])
+        data[s] = potentiated(w, r1, pl[A2P] + pl[A3P] * o2, pl[MU], pl[W_MIN], pl[W_MAX])
     elif kind == SYN_ISTDP:
         x_pre = syn_tr[s, 0] * _decay(table, D_I, since_pre)
-        data[s] = -min(max(-w + pl[I_ETA] * x_pre, 0.0), pl[I_WMAX])
+        data[s] = inhibitory_updated(w, x_pre, pl[I_ETA], 0.0, pl[I_WMAX])
 
 
 @kernel_math
@@ -203,16 +220,12 @@ def process_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indices, data, syn_ki
             r2 = syn_tr[s, 1] * _decay(table, D_X, since_pre)
             o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
             if not restricted or post_tr[i, 3] >= syn_tr[s, 2]:
-                dep = o1 * (pl[A2M] + pl[A3M] * r2)
-                if pl[MU] > 0.0:
-                    dep *= (max(w, 0.0) / pl[W_MAX]) ** pl[MU]
-                data[s] = min(max(w + dep, pl[W_MIN]), pl[W_MAX])
+                data[s] = depressed(w, o1, r2, pl[A2M], pl[A3M], pl[MU], pl[W_MIN], pl[W_MAX])
             syn_tr[s, 0] = _bump(r1, nearest)
             syn_tr[s, 1] = _bump(r2, nearest)
         else:  # inhibitory STDP on the magnitude
             x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
-            m = -w + pl[I_ETA] * (x_post - pl[I_ALPHA])
-            data[s] = -min(max(m, 0.0), pl[I_WMAX])
+            data[s] = inhibitory_updated(w, x_post, pl[I_ETA], pl[I_ALPHA], pl[I_WMAX])
             syn_tr[s, 0] = syn_tr[s, 0] * _decay(table, D_I, since_pre) + 1.0
         syn_tr[s, 2] = t
     arr_cnt[slot] = 0
@@ -292,14 +305,10 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indptr, indice
                 if restricted and post_tr[i, 3] < pre_tr[j, 2]:  # not the first arrival after a post spike
                     continue
                 o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
-                dep = o1 * (pl[A2M] + pl[A3M] * r2)
-                if pl[MU] > 0.0:
-                    dep *= (max(w, 0.0) / pl[W_MAX]) ** pl[MU]
-                data[s] = min(max(w + dep, pl[W_MIN]), pl[W_MAX])
+                data[s] = depressed(w, o1, r2, pl[A2M], pl[A3M], pl[MU], pl[W_MIN], pl[W_MAX])
             else:
                 x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
-                m = -w + pl[I_ETA] * (x_post - pl[I_ALPHA])
-                data[s] = -min(max(m, 0.0), pl[I_WMAX])
+                data[s] = inhibitory_updated(w, x_post, pl[I_ETA], pl[I_ALPHA], pl[I_WMAX])
         if kind == SYN_STDP:
             pre_tr[j, 0] = _bump(r1, nearest)
             pre_tr[j, 1] = _bump(r2, nearest)
@@ -333,13 +342,10 @@ def _post_updates(tp, table, lo, hi, in_syn, in_row, in_kind, data, pre_tr, rest
         if in_kind[k] == SYN_STDP:
             if restricted and pre_tr[row, 2] <= last_post:  # no arrival since its previous spike
                 continue
-            pot = pre_tr[row, 0] * _decay(table, D_P, since_pre) * gain
-            if mu > 0.0:
-                pot *= max(1.0 - w / w_max, 0.0) ** mu
-            data[s] = min(max(w + pot, w_min), w_max)
+            data[s] = potentiated(w, pre_tr[row, 0] * _decay(table, D_P, since_pre), gain, mu, w_min, w_max)
         else:
             x_pre = pre_tr[row, 0] * _decay(table, D_I, since_pre)
-            data[s] = -min(max(-w + i_eta * x_pre, 0.0), i_wmax)
+            data[s] = inhibitory_updated(w, x_pre, i_eta, 0.0, i_wmax)
 
 
 @njit(cache=True)
