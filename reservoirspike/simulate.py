@@ -259,9 +259,11 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
 
             launch.update(gpu.simulate_batch(*args))
             return
-        kernel = cpu.simulate_batch if parallel else cpu.simulate_batch_serial
+        if parallel:
+            cpu.simulate_batch(*args, n_threads=threads)
+            return
         with numba_threads(threads):
-            kernel(*args, n_chunks)
+            cpu.simulate_batch_serial(*args, n_chunks)
 
     call(np.arange(n, dtype=np.int64), flags, spike_step, spike_id)
     busy = total_spikes.sum() / (N * lengths.sum())

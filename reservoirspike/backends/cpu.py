@@ -352,33 +352,7 @@ def run_sequence(
     spike_total[seq] = n_spikes
 
 
-@njit(cache=True, parallel=True)
-def simulate_batch(
-    offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense_input, ev_ptr, ev_channel,
-    in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
-    indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
-    n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
-    spike_step, spike_id, spike_total, state_ids, state,
-    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks,
-):
-    """Simulate the sequences ``seq_ids`` of a ragged batch in parallel.
-
-    ``offsets[k]:offsets[k+1]`` are the step rows of sequence ``k`` and
-    ``frame_offsets[k]`` its first dense-input row.
-    """
-    for q in prange(seq_ids.shape[0]):
-        k = seq_ids[q]
-        run_sequence(
-            k, offsets[k], offsets[k + 1] - offsets[k], frame_offsets[k], frame_steps, seed, input_mode,
-            dense_input, ev_ptr, ev_channel, in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
-            indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
-            v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
-            spike_step, spike_id, spike_total, state_ids, state,
-            th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, np.int64(1),
-        )
-
-
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def simulate_batch_serial(
     offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense_input, ev_ptr, ev_channel,
     in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
@@ -387,9 +361,15 @@ def simulate_batch_serial(
     spike_step, spike_id, spike_total, state_ids, state,
     th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks,
 ):
-    """Sequences one after another; plastic runs use it (learning runs the sequences in order), and so
-    do batches too small to spread over the threads.  ``n_chunks > 1`` splits the neuron update of
-    large populations over the Numba threads instead (see :func:`_population_step_parallel`)."""
+    """Simulate the sequences ``seq_ids`` of a ragged batch one after another, without the GIL.
+
+    ``offsets[k]:offsets[k+1]`` are the step rows of sequence ``k`` and
+    ``frame_offsets[k]`` its first dense-input row.  Plastic runs use it
+    directly (learning runs the sequences in order); :func:`simulate_batch`
+    runs it on several threads.  ``n_chunks > 1`` splits the neuron update of
+    large populations over the Numba threads instead (see
+    :func:`_population_step_parallel`).
+    """
     for q in range(seq_ids.shape[0]):
         k = seq_ids[q]
         run_sequence(
@@ -400,3 +380,26 @@ def simulate_batch_serial(
             spike_step, spike_id, spike_total, state_ids, state,
             th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks,
         )
+
+
+def simulate_batch(*args, n_threads, chunks_per_thread=8):
+    """Spread the sequences ``args[3]`` of a batch over ``n_threads`` Python threads.
+
+    Each thread runs :func:`simulate_batch_serial` (which releases the GIL)
+    on small chunks of sequences taken in turn, so ragged batches balance.
+    Sequences write disjoint rows of the outputs, and their random draws
+    depend only on (seed, sequence step, neuron), so the result does not
+    depend on the threads.  (A ``prange`` kernel would do the same, but its
+    compilation cost as much again as the simulation kernel's.)
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    seq_ids = args[3]
+    size = max(1, -(-len(seq_ids) // (n_threads * chunks_per_thread)))
+    parts = [seq_ids[k:k + size] for k in range(0, len(seq_ids), size)]
+
+    def run(part):
+        simulate_batch_serial(*args[:3], part, *args[4:], np.int64(1))
+
+    with ThreadPoolExecutor(max_workers=min(n_threads, len(parts))) as pool:
+        list(pool.map(run, parts))  # re-raises a worker's exception here
