@@ -25,16 +25,16 @@ potentiates only the afferents that fired since the previous one), and with
 this output neuron: ``LIF(tau_m=10, tau_e=2.5)`` (the paper's PSP kernel),
 threshold 20 mV above rest, reset 80 mV below rest held for 3 ms, dt =
 0.1 ms.  With 2000 afferents and 225 s (seeds 0, 1, 2) the neuron fires at
-~45 Hz at first, is selective from presentation 41-51 (7.7-9.8 s, ~270
-output spikes for seed 0), then fires in 99 % of the presentations and
-nowhere else (0.00 Hz false alarms from ~16 s on), with a median latency of
-5.0-7.0 ms in the last block; 27-32 % of the pattern afferents and none of
-the others end above 0.9 w_max.  Those are (seed 0) the pattern afferents
+~43 Hz at first, is selective from presentation 41 (7.3-8.3 s), then fires
+in 99 % of the presentations and nowhere else (0.00 Hz false alarms), with a
+median latency of 5.7-7.5 ms in the last block (7.6-24 ms when selectivity
+starts); 27-30 % of the pattern afferents and none of the others end above
+0.9 w_max.  Those are (seed 0) the pattern afferents
 whose first spike in the pattern comes in its first ~5 ms, before the output
-spike (95 % of those in the first 4 ms end high, none of those at 6-30 ms),
-and also, unlike what the paper describes, those whose first spike in the
-pattern comes after ~40 ms (95 % of them): their first spike after the
-output spike comes so late that their depression is weak.
+spike (91 % of those in the first 4 ms end high, none of those at 6-30 ms),
+and also, unlike what the paper describes, most of those whose first spike
+in the pattern comes after 40 ms (79 %): their first spike after the output
+spike comes so late that their depression is weak.
 
 The setting matters.  The paper's neuron (a spike-response model) has a
 negative after-potential of 2 thresholds that decays with tau_m, and it
