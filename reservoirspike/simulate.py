@@ -252,8 +252,6 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
             counts, traces, final, steps, s_step, s_id, total_spikes, state_ids, state, *plastic_args,
         )
         parallel = threads > 1 and len(seq_ids) > 1 and learning is None
-        # a single sequence (or a plastic run) on several threads: split each large population's step instead
-        n_chunks = 1 if parallel else threads
         if backend == "cuda":
             from .backends import cuda as gpu
 
@@ -262,8 +260,9 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
         if parallel:
             cpu.simulate_batch(*args, n_threads=threads)
             return
+        # a single sequence (or a plastic run) on several threads: split each large population's step instead
         with numba_threads(threads):
-            cpu.simulate_batch_serial(*args, n_chunks)
+            cpu.simulate_batch_serial(*args, threads)
 
     call(np.arange(n, dtype=np.int64), flags, spike_step, spike_id)
     busy = total_spikes.sum() / (N * lengths.sum())

@@ -195,7 +195,7 @@ def run_sequence(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
-    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks,
+    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks, layout,
 ):
     """Simulate one sequence of ``n_steps`` steps.
 
@@ -227,12 +227,7 @@ def run_sequence(
     n_spikes = 0
     n_in = in_indptr.shape[0] - 1
     plastic = pl_mode != 0
-    if plastic:
-        per_neuron, pre_delay, in_ptr, in_syn, in_row, in_kind = pre_trace_layout(indptr, delays, syn_kind, tgt_ptr,
-                                                                                  tgt_syn)
-    else:
-        per_neuron, pre_delay, in_ptr, in_kind = False, tgt_ptr[:0], tgt_ptr[:0], syn_kind[:0]
-        in_syn, in_row = np.zeros(0, np.int32), np.zeros(0, np.int32)
+    per_neuron, pre_delay, in_ptr, in_syn, in_row, in_kind = layout  # see _plastic_layout
     if plastic:  # traces start from zero in every sequence; arrivals queue per delay slot
         syn_tr[:] = 0.0
         post_tr[:] = 0.0
@@ -352,6 +347,14 @@ def run_sequence(
     spike_total[seq] = n_spikes
 
 
+@njit(cache=True)
+def _plastic_layout(pl_mode, indptr, delays, syn_kind, tgt_ptr, tgt_syn):
+    """:func:`~reservoirspike.backends.plastic.pre_trace_layout` for a plastic run (empty arrays otherwise)."""
+    if pl_mode != 0:
+        return pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn)
+    return False, tgt_ptr[:0], tgt_ptr[:0], np.zeros(0, np.int32), np.zeros(0, np.int32), syn_kind[:0]
+
+
 @njit(cache=True, nogil=True)
 def simulate_batch_serial(
     offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense_input, ev_ptr, ev_channel,
@@ -370,6 +373,7 @@ def simulate_batch_serial(
     large populations over the Numba threads instead (see
     :func:`_population_step_parallel`).
     """
+    layout = _plastic_layout(pl_mode, indptr, delays, syn_kind, tgt_ptr, tgt_syn)  # once, not per sequence
     for q in range(seq_ids.shape[0]):
         k = seq_ids[q]
         run_sequence(
@@ -379,6 +383,7 @@ def simulate_batch_serial(
             v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
             spike_step, spike_id, spike_total, state_ids, state,
             th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks,
+            layout,
         )
 
 

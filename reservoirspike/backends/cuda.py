@@ -261,25 +261,25 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
             cuda.atomic.add(ring_i, (team, slot, i), w)
 
     @cuda.jit(device=True)
-    def post_spike_traces(tp, fired_list, ctr, team, parity, rank, size, decay, pl, pl_mode, post_tr, post_o2):
+    def post_spike_traces(tp, fired_list, ctr, team, parity, rank, size, decay, pl, pl_mode, post_tr, post_saved):
         """A thread per listed spike: read its neuron's post traces at stamp ``tp``, then bump them.
 
-        ``post_o2[team, 0, j]`` keeps the slow trace, ``post_o2[team, 1, j]`` the previous spike's stamp.
+        ``post_saved[team, 0, j]`` keeps the slow trace o2, ``post_saved[team, 1, j]`` the previous spike's stamp.
         """
         for e in range(rank, ctr[team, parity], size):
             j = fired_list[team, parity, e]
             o1, o2, x_post = post_traces(tp, j, decay, post_tr)
-            post_o2[team, 0, j] = o2
-            post_o2[team, 1, j] = post_tr[j, 3]
+            post_saved[team, 0, j] = o2
+            post_saved[team, 1, j] = post_tr[j, 3]
             bump_post_traces(tp, j, o1, o2, x_post, pl, pl_mode, post_tr)
 
     @cuda.jit(device=True)
     def post_spike_updates(tp, fired_list, ctr, team, parity, warp, lane, n_warps, decay, pl, data, syn_kind,
-                           syn_tr, tgt_ptr, tgt_syn, post_o2):
+                           syn_tr, tgt_ptr, tgt_syn, post_saved):
         """A warp per listed spike, its lanes over the neuron's incoming synapses: the post-synaptic update."""
         for e in range(warp, ctr[team, parity], n_warps):
             j = fired_list[team, parity, e]
-            o2, last_post = post_o2[team, 0, j], post_o2[team, 1, j]
+            o2, last_post = post_saved[team, 0, j], post_saved[team, 1, j]
             for kk in range(tgt_ptr[j] + lane, tgt_ptr[j + 1], 32):
                 post_update(tp, tgt_syn[kk], o2, last_post, decay, pl, data, syn_kind, syn_tr)
 
@@ -290,7 +290,7 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
         n_bins, trace_decay, record, counts, bin_traces, final, step_traces, frame_base,
         spike_step, spike_id, spike_total, state_ids, state, row_base,
         th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target,
-        ring_e, ring_i, fst, refr, fired_list, post_o2, arr_buf, arr_cnt, ctr,
+        ring_e, ring_i, fst, refr, fired_list, post_saved, arr_buf, arr_cnt, ctr,
     ):
         if grid_mode:
             team, n_teams, rank, size = 0, 1, cuda.grid(1), cuda.gridsize(1)
@@ -433,7 +433,7 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
                         bin_traces[q, b, j] = trace
                 if plastic_run:  # the previous step's spikes, stamped t (after this step's arrivals)
                     post_spike_traces(t, fired_list, ctr, team, 1 - par, rank, size, decay, pl, pl_mode, post_tr,
-                                      post_o2)
+                                      post_saved)
                 barrier(grid_mode)
                 # C. delivery (a warp per spike), spike record, post-synaptic plasticity
                 n_fired = ctr[team, par]
@@ -453,7 +453,7 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
                             ring_add(ring_e, ring_i, team, tgt_slot, indices[s], to_fixed(data[s]))
                 if plastic_run:
                     post_spike_updates(t, fired_list, ctr, team, 1 - par, warp, lane, n_warps, decay, pl, data,
-                                       syn_kind, syn_tr, tgt_ptr, tgt_syn, post_o2)
+                                       syn_kind, syn_tr, tgt_ptr, tgt_syn, post_saved)
                 if record & REC_STATE:
                     for kk in range(rank, state_ids.shape[0], size):
                         j = state_ids[kk]
@@ -475,10 +475,10 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
                 barrier(grid_mode)
                 last = (n_steps - 1) % 2
                 post_spike_traces(n_steps, fired_list, ctr, team, last, rank, size, decay, pl, pl_mode, post_tr,
-                                  post_o2)
+                                  post_saved)
                 barrier(grid_mode)
                 post_spike_updates(n_steps, fired_list, ctr, team, last, warp, lane, n_warps, decay, pl, data,
-                                   syn_kind, syn_tr, tgt_ptr, tgt_syn, post_o2)
+                                   syn_kind, syn_tr, tgt_ptr, tgt_syn, post_saved)
             if rank == 0:
                 spike_total[q] = ctr[team, 2] + ctr[team, (n_steps - 1) % 2]
             if record & REC_FINAL:
@@ -663,7 +663,7 @@ def simulate_batch(
                 mem.scratch(tag + "state", (n_teams, N_STATE, n), np.float64),
                 mem.scratch(tag + "refractory", (n_teams, n), np.int32),
                 mem.scratch(tag + "fired", (n_teams, 2, n), np.int32),
-                mem.scratch(tag + "post_o2", (n_teams, 2, n if plastic_run else 1), np.float64),
+                mem.scratch(tag + "post_saved", (n_teams, 2, n if plastic_run else 1), np.float64),
                 mem.scratch(tag + "arrivals", (n_teams, n_slots, n_plastic), np.int64),
                 mem.scratch(tag + "arrival_counts", (n_teams, n_slots), np.int64),
                 mem.scratch(tag + "counters", (n_teams, 3), np.int64))

@@ -354,29 +354,20 @@ def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_k
 
     The plastic synapses onto neuron ``i`` come from :func:`pre_trace_layout`.
     """
-    nearest = pl[NEAREST] != 0.0
     restricted = pl[NEAREST] == PAIR_RESTRICTED
     # parameters in locals: the loop stores weights, which would otherwise make every pl[...] a reload
     a2p, a3p, mu, w_min, w_max, i_eta, i_wmax = pl[A2P], pl[A3P], pl[MU], pl[W_MIN], pl[W_MAX], pl[I_ETA], pl[I_WMAX]
     additive = pl_mode == PL_STDP and mu == 0.0 and not restricted  # STDP alone, additive: the fast loop
     for q in range(n_ids):
         i = ids[q]
-        since_post = tp - post_tr[i, 3]
-        o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
-        o2 = post_tr[i, 1] * _decay(table, D_Y, since_post)
-        x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
+        o1, o2, x_post = post_traces(tp, i, table, post_tr)
         gain = a2p + a3p * o2
         if additive:
             _potentiate(tp, table[D_P], in_ptr[i], in_ptr[i + 1], in_syn, in_row, data, pre_tr, gain, w_min, w_max)
         else:
             _post_updates(tp, table, in_ptr[i], in_ptr[i + 1], in_syn, in_row, in_kind, data, pre_tr, restricted,
                           gain, post_tr[i, 3], mu, w_min, w_max, i_eta, i_wmax)
-        if pl_mode & PL_STDP:
-            post_tr[i, 0] = _bump(o1, nearest)
-            post_tr[i, 1] = _bump(o2, nearest)
-        if pl_mode & PL_ISTDP:
-            post_tr[i, 2] = x_post + 1.0
-        post_tr[i, 3] = tp
+        bump_post_traces(tp, i, o1, o2, x_post, pl, pl_mode, post_tr)
 
 
 @njit(cache=True)
