@@ -178,6 +178,8 @@ def test_plasticity_parameters_are_validated():
         STDP(a_minus=0.1)
     with pytest.raises(ValueError, match="mu"):
         STDP(mu=2.0)
+    with pytest.raises(ValueError, match="pairing.*restricted"):  # names the parameter and the choices
+        STDP(pairing="closest")
     with pytest.raises(ValueError, match="name"):
         TripletSTDP.published("cerebellum")
     with pytest.raises(ValueError, match="start at I"):
