@@ -190,7 +190,8 @@ def test_plasticity_parameters_are_validated():
         SpikingReservoir(plasticity="hebb").fit(np.zeros((2, 3, 1)))
 
 
-@pytest.mark.parametrize("delay", [(1.0, 4.0), 2.0], ids=["per-synapse-delays", "one-delay"])
+@pytest.mark.parametrize("delay", [(1.0, 4.0), 2.0, "shuffled"],
+                         ids=["per-synapse-delays", "one-delay", "one-delay-plastic-not-adjacent"])
 @pytest.mark.parametrize("rules", [
     Plasticity(stdp=STDP(a_plus=0.05, a_minus=-0.05, w_max=2.0, mu=0.5)),
     Plasticity(stdp=STDP(a_plus=0.05, a_minus=-0.06, w_max=2.0, pairing="restricted")),
@@ -199,7 +200,13 @@ def test_plasticity_parameters_are_validated():
                istdp=InhibitorySTDP(eta=0.2, target_rate=5.0, w_max=8.0)),
 ])
 def test_small_plastic_network_equals_numpy_reference(rules, delay):
-    """Random delays keep pre traces per synapse; one delay lets the kernel keep them per neuron."""
+    """Random delays keep pre traces per synapse; one delay lets the kernel keep them per neuron.
+
+    Per-neuron traces also need each neuron's plastic synapses side by side in its row; rows shuffled so that
+    static and plastic synapses interleave take the per-synapse path.
+    """
+    import dataclasses
+
     import sys
     import pathlib
 
@@ -211,7 +218,12 @@ def test_small_plastic_network_equals_numpy_reference(rules, delay):
 
     from reservoirspike.backends.plastic import pre_trace_layout
 
-    net = random_reservoir(60, connectivity=0.2, weights={"E": 1.0, "I": -3.0}, delay=delay, random_state=5)
+    net = random_reservoir(60, connectivity=0.2, weights={"E": 1.0, "I": -3.0},
+                           delay=2.0 if delay == "shuffled" else delay, random_state=5)
+    if delay == "shuffled":
+        order = np.concatenate([lo + np.random.default_rng(lo).permutation(hi - lo)
+                                for lo, hi in zip(net.indptr[:-1], net.indptr[1:])])
+        net = dataclasses.replace(net, indices=net.indices[order], data=net.data[order], delays=net.delays[order])
     net = connect_inputs(net, 8, connectivity=0.3, weight=12.0, random_state=6)
     rates = np.full((1, 8), 60.0)
     enc = RATE_ENCODER

@@ -56,6 +56,20 @@ def _add_input_spike(c, slot, in_indptr, in_indices, in_data, ring_e, ring_i):
             ring_i[slot, in_indices[s]] += w
 
 
+@njit(cache=True)
+def _deliver_static(lo, hi, slot, n_slots, indices, data, delays, ring_e, ring_i):
+    """Queue the PSPs of static synapses ``lo:hi`` of a neuron that fired in ``slot`` at their delays."""
+    for s in range(lo, hi):
+        tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
+        if tgt_slot >= n_slots:
+            tgt_slot -= n_slots
+        w = to_fixed(data[s])
+        if w >= 0:
+            ring_e[tgt_slot, indices[s]] += w
+        else:
+            ring_i[tgt_slot, indices[s]] += w
+
+
 @njit(cache=True, error_model="numpy")
 def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired):
     """Advance one population (views of its neurons) by one step; returns its spike count.
@@ -176,16 +190,18 @@ def _background_drives(key, pop_bounds, pop_params, pop_drive, v, i_e, y_e):
 
 
 @njit(cache=True)
-def _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, indptr, indices, data, syn_kind,
-                    pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row, in_kind):
+def _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data,
+                    syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row, in_kind,
+                    o1_now, r1_now):
     """Plasticity at time stamp ``t``: the plastic arrivals of step ``t``, then the spikes of step ``t - 1``."""
     if per_neuron:
-        process_neuron_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indptr, indices, data, syn_kind, pre_tr,
-                                post_tr, ring_e, ring_i)
+        process_neuron_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind,
+                                pre_tr, post_tr, ring_e, ring_i, o1_now)
     else:
         process_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, pre_tr, post_tr, ring_e,
                          ring_i)
-    post_spikes(t, post_ids, n_post, decay, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr)
+    post_spikes(t, post_ids, n_post, decay, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr,
+                r1_now)
 
 
 @njit(cache=True, error_model="numpy")
@@ -227,7 +243,7 @@ def run_sequence(
     n_spikes = 0
     n_in = in_indptr.shape[0] - 1
     plastic = pl_mode != 0
-    per_neuron, pre_delay, in_ptr, in_syn, in_row, in_kind = layout  # see _plastic_layout
+    per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind = layout  # see _plastic_layout
     if plastic:  # traces start from zero in every sequence; arrivals queue per delay slot
         syn_tr[:] = 0.0
         post_tr[:] = 0.0
@@ -236,6 +252,8 @@ def run_sequence(
         arr_buf = np.empty((n_slots, 0), np.int64)
     pre_tr = np.zeros((n, 3)) if per_neuron else syn_tr  # see backends.plastic: per-neuron pre traces
     arr_cnt = np.zeros(n_slots, np.int64)
+    o1_now = np.empty(n if per_neuron else 0)  # scratch: decayed post / pre traces at one stamp
+    r1_now = np.empty(n if per_neuron else 0)
     post_ids = np.empty(n if plastic else 0, np.int64)  # neurons that fired in the previous step
     n_post = 0
     for t in range(n_steps):
@@ -265,9 +283,9 @@ def run_sequence(
             for e in range(ev_ptr[row], ev_ptr[row + 1]):
                 _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, ring_e, ring_i)
         if plastic:  # time stamp t: arrivals first, then the post spikes of step t - 1 (see backends.plastic)
-            _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, indptr, indices, data,
-                            syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
-                            in_kind)
+            _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices,
+                            data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
+                            in_kind, o1_now, r1_now)
             n_post = 0
         # 3. arrivals, exact integration, decay, threshold: one population at a time
         re = ring_e[slot]
@@ -302,18 +320,22 @@ def run_sequence(
                     if plastic:
                         post_ids[n_post] = j
                         n_post += 1
-                    if per_neuron and pre_delay[j] > 0:  # one arrival for all its plastic synapses
-                        tgt_slot = (slot + pre_delay[j]) % n_slots
-                        arr_buf[tgt_slot, arr_cnt[tgt_slot]] = j
-                        arr_cnt[tgt_slot] += 1
+                    if per_neuron:  # one arrival for all its plastic synapses; walk the static ones
+                        if pre_delay[j] > 0:
+                            tgt_slot = (slot + pre_delay[j]) % n_slots
+                            arr_buf[tgt_slot, arr_cnt[tgt_slot]] = j
+                            arr_cnt[tgt_slot] += 1
+                        _deliver_static(indptr[j], pre_lo[j], slot, n_slots, indices, data, delays, ring_e, ring_i)
+                        _deliver_static(pre_hi[j], indptr[j + 1], slot, n_slots, indices, data, delays, ring_e,
+                                        ring_i)
+                        continue
                     for s in range(indptr[j], indptr[j + 1]):
                         tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
                         if tgt_slot >= n_slots:
                             tgt_slot -= n_slots
                         if plastic and syn_kind[s] != SYN_STATIC:  # acts (and learns) on arrival
-                            if not per_neuron:
-                                arr_buf[tgt_slot, arr_cnt[tgt_slot]] = s
-                                arr_cnt[tgt_slot] += 1
+                            arr_buf[tgt_slot, arr_cnt[tgt_slot]] = s
+                            arr_cnt[tgt_slot] += 1
                             continue
                         w = to_fixed(data[s])
                         if w >= 0:
@@ -338,9 +360,9 @@ def run_sequence(
                 state[row, k, 1] = i_e[j]
                 state[row, k, 2] = i_i[j]
     if plastic:  # the plasticity events stamped with the sequence's end time
-        _plastic_events(n_steps, n_steps % n_slots, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, indptr,
-                        indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr,
-                        in_syn, in_row, in_kind)
+        _plastic_events(n_steps, n_steps % n_slots, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo,
+                        pre_hi, indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr,
+                        in_syn, in_row, in_kind, o1_now, r1_now)
     if record & REC_FINAL:
         for j in range(n):
             final[seq, j] = trace[j]
@@ -352,7 +374,8 @@ def _plastic_layout(pl_mode, indptr, delays, syn_kind, tgt_ptr, tgt_syn):
     """:func:`~reservoirspike.backends.plastic.pre_trace_layout` for a plastic run (empty arrays otherwise)."""
     if pl_mode != 0:
         return pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn)
-    return False, tgt_ptr[:0], tgt_ptr[:0], np.zeros(0, np.int32), np.zeros(0, np.int32), syn_kind[:0]
+    return (False, tgt_ptr[:0], tgt_ptr[:0], tgt_ptr[:0], tgt_ptr[:0], np.zeros(0, np.int32), np.zeros(0, np.int32),
+            syn_kind[:0])
 
 
 @njit(cache=True, nogil=True)

@@ -3,7 +3,8 @@
 Traces are stored lazily (value at the last update plus that time) and
 decayed when read by ``exp(-(m * dt) / tau)`` for a lag of m whole steps,
 looked up in a table built once; a trace untouched for more than 40 time
-constants (``exp(-40) < 5e-18``) counts as zero.  A plastic synapse's spike is queued at emission
+constants (``exp(-40) < 5e-18``) counts as zero: the table ends in a zero
+column and longer lags are clamped to it.  A plastic synapse's spike is queued at emission
 and processed when it arrives (``delay`` steps later): its PSP uses the
 weight before the arrival's own update, as in Brian2's ``on_pre``.  Post
 spikes reach their incoming synapses through a target-sorted index.
@@ -19,10 +20,13 @@ stamped with its end time are processed as well.
 
 Pre-synaptic traces belong to synapses in general (their arrivals differ by
 delay).  When every neuron's plastic outgoing synapses share one delay and
-one rule -- the usual case -- the CPU keeps one pre trace per neuron instead
+one rule and lie side by side in its row -- the usual case, a plastic group
+between populations -- the CPU keeps one pre trace per neuron instead
 (:func:`pre_trace_layout`): a spike then queues one arrival, not one per
-synapse, and a post spike reads small per-neuron traces rather than scattered
-per-synapse ones.  The arithmetic, and so every bit of the result, is the same.
+synapse, spike delivery walks only the static part of the row, and the
+traces a time stamp needs are decayed once for all neurons, in one
+branch-free pass (:func:`decayed_traces`), rather than once per synapse.
+The arithmetic, and so every bit of the result, is the same.
 
 The per-synapse rules are also written as scalar functions
 (:func:`arrival_update`, :func:`post_traces`, :func:`post_update`,
@@ -75,15 +79,14 @@ def decay_tables(pl):
     dt = pl[PL_DT]
     taus = np.array([pl[TAU_P], pl[TAU_M], pl[TAU_X], pl[TAU_Y], pl[I_TAU]])
     lengths = np.array([table_length(t, dt) for t in taus], np.int64)
-    out = np.zeros((5, int(lengths.max())))
+    out = np.zeros((5, int(lengths.max()) + 1))  # the last column stays 0: lookups clamp to it
     _fill_tables(taus, lengths, dt, out)
     return out
 
 
 @kernel_math
 def _decay(table, row, lag):
-    m = np.int64(lag)
-    return table[row, m] if m < table.shape[1] else 0.0
+    return table[row, min(np.int64(lag), table.shape[1] - 1)]
 
 
 @kernel_math
@@ -235,29 +238,39 @@ def process_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indices, data, syn_ki
 def pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn):
     """Where the pre traces live, and the plastic synapses onto each neuron in target order.
 
-    Returns ``(per_neuron, pre_delay, in_ptr, in_syn, in_row, in_kind)``:
+    Returns ``(per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind)``:
     ``per_neuron`` when every neuron's plastic outgoing synapses share one
-    delay and one rule; ``pre_delay[j]`` that delay (0: no plastic outgoing
-    synapse); the plastic synapses onto neuron ``i`` are ``in_syn[in_ptr[i]:
-    in_ptr[i + 1]]``, of kinds ``in_kind`` and with their pre traces in row
-    ``in_row`` (the presynaptic neuron, or the synapse itself when traces stay
-    per synapse).
+    delay and one rule and lie next to each other in its row (as a plastic
+    group between populations does); ``pre_delay[j]`` that delay (0: no
+    plastic outgoing synapse) and ``pre_lo[j]:pre_hi[j]`` their range, so
+    that spike delivery walks the static synapses only; the plastic synapses
+    onto neuron ``i`` are ``in_syn[in_ptr[i]:in_ptr[i + 1]]``, of kinds
+    ``in_kind`` and with their pre traces in row ``in_row`` (the presynaptic
+    neuron, or the synapse itself when traces stay per synapse).
     """
     n = indptr.shape[0] - 1
     pre_delay = np.zeros(n, np.int64)
+    pre_lo = indptr[:-1].copy()
+    pre_hi = indptr[:-1].copy()
     pre_of = np.empty(syn_kind.shape[0], np.int64)
     per_neuron = True
     for j in range(n):
         kind = SYN_STATIC
+        n_plastic = 0
         for s in range(indptr[j], indptr[j + 1]):
             pre_of[s] = j
             if syn_kind[s] == SYN_STATIC:
                 continue
+            n_plastic += 1
+            pre_hi[j] = s + 1
             if kind == SYN_STATIC:
                 kind = syn_kind[s]
                 pre_delay[j] = delays[s]
+                pre_lo[j] = s
             elif syn_kind[s] != kind or delays[s] != pre_delay[j]:
                 per_neuron = False
+        if pre_hi[j] - pre_lo[j] != n_plastic:  # static synapses between plastic ones
+            per_neuron = False
     in_ptr = np.zeros(n + 1, np.int64)
     n_plastic = 0
     for i in range(n):
@@ -274,25 +287,40 @@ def pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn):
             in_syn[q], in_kind[q] = s, syn_kind[s]
             in_row[q] = pre_of[s] if per_neuron else s
             q += 1
-    return per_neuron, pre_delay, in_ptr, in_syn, in_row, in_kind
+    return per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind
 
 
 @njit(cache=True)
-def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indptr, indices, data, syn_kind, pre_tr, post_tr,
-                            ring_e, ring_i):
-    """Like :func:`process_arrivals` with one queued arrival per neuron and per-neuron pre traces."""
+def decayed_traces(t, decay_row, traces, col, stamp_col, out):
+    """``out[i]``: trace ``traces[i, col]`` decayed to time stamp ``t`` from its stamp ``traces[i, stamp_col]``.
+
+    One pass over all rows, branch-free (lags clamp to the table's final zero).
+    """
+    last = decay_row.shape[0] - 1
+    for i in range(out.shape[0]):
+        out[i] = traces[i, col] * decay_row[min(np.int64(t - traces[i, stamp_col]), last)]
+
+
+@njit(cache=True)
+def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind, pre_tr,
+                            post_tr, ring_e, ring_i, o1_now):
+    """Like :func:`process_arrivals` with one queued arrival per neuron and per-neuron pre traces.
+
+    Neuron ``j``'s plastic synapses are ``pre_lo[j]:pre_hi[j]``, all of one kind (see :func:`pre_trace_layout`).
+    """
     nearest = pl[NEAREST] != 0.0
     restricted = pl[NEAREST] == PAIR_RESTRICTED
+    a2m, a3m, mu, w_min, w_max = pl[A2M], pl[A3M], pl[MU], pl[W_MIN], pl[W_MAX]
+    i_eta, i_alpha, i_wmax = pl[I_ETA], pl[I_ALPHA], pl[I_WMAX]
+    if arr_cnt[slot] > 0:  # every post trace at stamp t, in one vectorisable pass
+        decayed_traces(t, table[D_M], post_tr, 0, 3, o1_now)
     for q in range(arr_cnt[slot]):
         j = arr_buf[slot, q]
         since_pre = t - pre_tr[j, 2]
         r1 = pre_tr[j, 0] * _decay(table, D_P, since_pre)
         r2 = pre_tr[j, 1] * _decay(table, D_X, since_pre)
-        kind = SYN_STATIC
-        for s in range(indptr[j], indptr[j + 1]):
-            if syn_kind[s] == SYN_STATIC:
-                continue
-            kind = syn_kind[s]
+        stdp = syn_kind[pre_lo[j]] == SYN_STDP
+        for s in range(pre_lo[j], pre_hi[j]):
             i = indices[s]
             w = np.float64(data[s])
             fw = to_fixed(w)
@@ -301,15 +329,14 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indptr, indice
             else:
                 ring_i[slot, i] += fw
             since_post = t - post_tr[i, 3]
-            if kind == SYN_STDP:
+            if stdp:
                 if restricted and post_tr[i, 3] < pre_tr[j, 2]:  # not the first arrival after a post spike
                     continue
-                o1 = post_tr[i, 0] * _decay(table, D_M, since_post)
-                data[s] = depressed(w, o1, r2, pl[A2M], pl[A3M], pl[MU], pl[W_MIN], pl[W_MAX])
+                data[s] = depressed(w, o1_now[i], r2, a2m, a3m, mu, w_min, w_max)
             else:
                 x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
-                data[s] = inhibitory_updated(w, x_post, pl[I_ETA], pl[I_ALPHA], pl[I_WMAX])
-        if kind == SYN_STDP:
+                data[s] = inhibitory_updated(w, x_post, i_eta, i_alpha, i_wmax)
+        if stdp:
             pre_tr[j, 0] = _bump(r1, nearest)
             pre_tr[j, 1] = _bump(r2, nearest)
         else:
@@ -319,14 +346,11 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indptr, indice
 
 
 @njit(cache=True)
-def _potentiate(tp, decay_plus, lo, hi, in_syn, in_row, data, pre_tr, gain, w_min, w_max):
-    """Additive potentiation of the plastic synapses ``in_syn[lo:hi]`` (the common case, kept branch-free)."""
-    n_tab = decay_plus.shape[0]
+def _potentiate(lo, hi, in_syn, in_row, data, r1_now, gain, w_min, w_max):
+    """Additive potentiation of the plastic synapses ``in_syn[lo:hi]`` by the pre traces ``r1_now`` (branch-free)."""
     for k in range(lo, hi):
         s = in_syn[k]
-        row = in_row[k]
-        m = np.int64(tp - pre_tr[row, 2])
-        pot = pre_tr[row, 0] * (decay_plus[m] if m < n_tab else 0.0) * gain
+        pot = r1_now[in_row[k]] * gain
         data[s] = min(max(np.float64(data[s]) + pot, w_min), w_max)
 
 
@@ -349,7 +373,7 @@ def _post_updates(tp, table, lo, hi, in_syn, in_row, in_kind, data, pre_tr, rest
 
 
 @njit(cache=True)
-def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr):
+def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr, r1_now):
     """Neurons ``ids[:n_ids]`` fired at time stamp ``tp`` (steps): potentiate their incoming plastic synapses.
 
     The plastic synapses onto neuron ``i`` come from :func:`pre_trace_layout`.
@@ -357,13 +381,16 @@ def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_k
     restricted = pl[NEAREST] == PAIR_RESTRICTED
     # parameters in locals: the loop stores weights, which would otherwise make every pl[...] a reload
     a2p, a3p, mu, w_min, w_max, i_eta, i_wmax = pl[A2P], pl[A3P], pl[MU], pl[W_MIN], pl[W_MAX], pl[I_ETA], pl[I_WMAX]
-    additive = pl_mode == PL_STDP and mu == 0.0 and not restricted  # STDP alone, additive: the fast loop
+    # STDP alone, additive, per-neuron pre traces: every pre trace at stamp tp in one pass, then a branch-free loop
+    additive = pl_mode == PL_STDP and mu == 0.0 and not restricted and r1_now.shape[0] > 0
+    if additive and n_ids > 0:
+        decayed_traces(tp, table[D_P], pre_tr, 0, 2, r1_now)
     for q in range(n_ids):
         i = ids[q]
         o1, o2, x_post = post_traces(tp, i, table, post_tr)
         gain = a2p + a3p * o2
         if additive:
-            _potentiate(tp, table[D_P], in_ptr[i], in_ptr[i + 1], in_syn, in_row, data, pre_tr, gain, w_min, w_max)
+            _potentiate(in_ptr[i], in_ptr[i + 1], in_syn, in_row, data, r1_now, gain, w_min, w_max)
         else:
             _post_updates(tp, table, in_ptr[i], in_ptr[i + 1], in_syn, in_row, in_kind, data, pre_tr, restricted,
                           gain, post_tr[i, 3], mu, w_min, w_max, i_eta, i_wmax)
