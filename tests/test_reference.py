@@ -33,6 +33,27 @@ def test_poisson_input_with_delays_equals_reference():
     _assert_same_spikes(res, ref)
 
 
+def test_lean_neuron_step_keeps_spikes_and_traces():
+    """LIF with exponential synapses takes the lean neuron loop; it skips the spike trace unless one is recorded.
+
+    Recording the trace must not change the spikes, and the trace must be the filtered spike train.
+    """
+    net = _net()
+    rates = np.random.default_rng(1).uniform(100, 400, size=(8, 6))
+    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
+    kw = dict(encoder=enc, steps_per_frame=50, random_state=7, tau_trace=20.0)
+    bare = simulate(net, rates[None], record=("spikes",), **kw)
+    traced = simulate(net, rates[None], record=("spikes", "final"), **kw)
+    steps, ids = traced.spike_steps(0)
+    np.testing.assert_array_equal(steps, bare.spike_steps(0)[0])
+    np.testing.assert_array_equal(ids, bare.spike_steps(0)[1])
+    decay = np.exp(-net.dt / 20.0)
+    expected = np.zeros(net.n_neurons)
+    np.add.at(expected, ids, decay ** (8 * 50 - 1 - steps))
+    assert expected.max() > 0.5
+    np.testing.assert_allclose(traced.final[0], expected, rtol=1e-6, atol=1e-9)
+
+
 def test_current_input_adaptive_uniform_init_equals_reference():
     net = _net(neuron=AdaptiveLIF(tau_adapt=80.0, delta_threshold=2.0, bias=5.0), sign="mixed", seed=11)
     x = np.random.default_rng(1).normal(size=(30, 6))
