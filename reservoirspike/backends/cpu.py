@@ -74,10 +74,52 @@ def _fired_ids(fired_words, fired, out):
 
 
 @njit(cache=True)
-def _deliver_static(lo, hi, slot, n_slots, indices, data, delays, ring_e, ring_i):
-    """Queue the PSPs of static synapses ``lo:hi`` of a neuron that fired in ``slot`` at their delays."""
+def static_row_layout(indptr, delays, data, syn_kind, plastic):
+    """Rows whose static synapses share one delay and one sign, for :func:`_deliver_static`.
+
+    Returns ``(row_delay, row_ring)``: that delay and the ring the PSPs go to
+    (1 excitatory, -1 inhibitory, by the sign of the fixed-point weight as in
+    delivery), or 0 and 0 where the static synapses of row ``j`` differ.
+    In plastic runs only static synapses (``syn_kind`` 0) count.  Static
+    weights do not change during a run, so the layout holds for all of it.
+    """
+    n = indptr.shape[0] - 1
+    row_delay = np.zeros(n, np.int64)
+    row_ring = np.zeros(n, np.int8)
+    for j in range(n):
+        d, ring, same = 0, 0, True
+        for s in range(indptr[j], indptr[j + 1]):
+            if plastic and syn_kind[s] != SYN_STATIC:
+                continue
+            r = 1 if to_fixed(data[s]) >= 0 else -1
+            if d == 0:
+                d, ring = delays[s], r
+            elif delays[s] != d or r != ring:
+                same = False
+                break
+        if same:
+            row_delay[j], row_ring[j] = d, ring
+    return row_delay, row_ring
+
+
+@njit(cache=True)
+def _deliver_static(lo, hi, j, slot, n_slots, row_delay, row_ring, indices, data, delays, ring_e, ring_i):
+    """Queue the PSPs of static synapses ``lo:hi`` of neuron ``j``, which fired in ``slot``, at their delays.
+
+    Where the row's static synapses share a delay and a sign (see
+    :func:`static_row_layout`; Dale's law and one delay are the usual case)
+    the loop is a plain scatter-add into one ring row.
+    """
+    if row_ring[j] != 0:
+        tgt_slot = slot + row_delay[j]  # 1 <= delay < n_slots: wrap once, no division
+        if tgt_slot >= n_slots:
+            tgt_slot -= n_slots
+        ring = ring_e[tgt_slot] if row_ring[j] > 0 else ring_i[tgt_slot]
+        for s in range(lo, hi):
+            ring[indices[s]] += to_fixed(data[s])
+        return
     for s in range(lo, hi):
-        tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
+        tgt_slot = slot + delays[s]
         if tgt_slot >= n_slots:
             tgt_slot -= n_slots
         w = to_fixed(data[s])
@@ -281,7 +323,7 @@ def run_sequence(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
-    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks, layout,
+    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks, layout, rows,
 ):
     """Simulate one sequence of ``n_steps`` steps.
 
@@ -318,6 +360,7 @@ def run_sequence(
     n_in = in_indptr.shape[0] - 1
     plastic = pl_mode != 0
     per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind = layout  # see _plastic_layout
+    row_delay, row_ring = rows  # see static_row_layout
     if plastic:  # traces start from zero in every sequence; arrivals queue per delay slot
         syn_tr[:] = 0.0
         post_tr[:] = 0.0
@@ -394,20 +437,22 @@ def run_sequence(
                 if plastic:
                     post_ids[n_post] = j
                     n_post += 1
-                if per_neuron:  # one arrival for all its plastic synapses; walk the static ones
-                    if pre_delay[j] > 0:
-                        tgt_slot = (slot + pre_delay[j]) % n_slots
-                        arr_buf[tgt_slot, arr_cnt[tgt_slot]] = j
-                        arr_cnt[tgt_slot] += 1
-                    _deliver_static(indptr[j], pre_lo[j], slot, n_slots, indices, data, delays, ring_e, ring_i)
-                    _deliver_static(pre_hi[j], indptr[j + 1], slot, n_slots, indices, data, delays, ring_e,
-                                    ring_i)
+                if per_neuron and pre_delay[j] > 0:  # one arrival for all its plastic synapses
+                    tgt_slot = (slot + pre_delay[j]) % n_slots
+                    arr_buf[tgt_slot, arr_cnt[tgt_slot]] = j
+                    arr_cnt[tgt_slot] += 1
+                if not plastic or per_neuron:  # the static synapses: all of the row, or those beside the plastic range
+                    lo, hi = (pre_lo[j], pre_hi[j]) if per_neuron else (indptr[j + 1], indptr[j + 1])
+                    _deliver_static(indptr[j], lo, j, slot, n_slots, row_delay, row_ring, indices, data, delays,
+                                    ring_e, ring_i)
+                    _deliver_static(hi, indptr[j + 1], j, slot, n_slots, row_delay, row_ring, indices, data, delays,
+                                    ring_e, ring_i)
                     continue
                 for s in range(indptr[j], indptr[j + 1]):
                     tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
                     if tgt_slot >= n_slots:
                         tgt_slot -= n_slots
-                    if plastic and syn_kind[s] != SYN_STATIC:  # acts (and learns) on arrival
+                    if syn_kind[s] != SYN_STATIC:  # plastic: acts (and learns) on arrival
                         arr_buf[tgt_slot, arr_cnt[tgt_slot]] = s
                         arr_cnt[tgt_slot] += 1
                         continue
@@ -471,6 +516,7 @@ def simulate_batch_serial(
     :func:`_population_step_parallel`).
     """
     layout = _plastic_layout(pl_mode, indptr, delays, syn_kind, tgt_ptr, tgt_syn)  # once, not per sequence
+    rows = static_row_layout(indptr, delays, data, syn_kind, pl_mode != 0)
     for q in range(seq_ids.shape[0]):
         k = seq_ids[q]
         run_sequence(
@@ -480,7 +526,7 @@ def simulate_batch_serial(
             v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
             spike_step, spike_id, spike_total, state_ids, state,
             th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks,
-            layout,
+            layout, rows,
         )
 
 
