@@ -209,7 +209,7 @@ def process_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indices, data, syn_ki
     restricted = pl[NEAREST] == PAIR_RESTRICTED
     for q in range(arr_cnt[slot]):
         s = arr_buf[slot, q]
-        i = indices[s]
+        i = np.uint32(indices[s])  # unsigned: no wraparound test
         w = np.float64(data[s])
         fw = to_fixed(w)
         if fw >= 0:
@@ -321,7 +321,7 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi
         r2 = pre_tr[j, 1] * _decay(table, D_X, since_pre)
         stdp = syn_kind[pre_lo[j]] == SYN_STDP
         for s in range(pre_lo[j], pre_hi[j]):
-            i = indices[s]
+            i = np.uint32(indices[s])  # unsigned: no wraparound test
             w = np.float64(data[s])
             fw = to_fixed(w)
             if fw >= 0:
@@ -349,8 +349,8 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi
 def _potentiate(lo, hi, in_syn, in_row, data, r1_now, gain, w_min, w_max):
     """Additive potentiation of the plastic synapses ``in_syn[lo:hi]`` by the pre traces ``r1_now`` (branch-free)."""
     for k in range(lo, hi):
-        s = in_syn[k]
-        pot = r1_now[in_row[k]] * gain
+        s = np.uint32(in_syn[k])
+        pot = r1_now[np.uint32(in_row[k])] * gain
         data[s] = min(max(np.float64(data[s]) + pot, w_min), w_max)
 
 
@@ -359,8 +359,8 @@ def _post_updates(tp, table, lo, hi, in_syn, in_row, in_kind, data, pre_tr, rest
                   w_min, w_max, i_eta, i_wmax):
     """Post-synaptic updates of the plastic synapses ``in_syn[lo:hi]``, every rule (see :func:`post_update`)."""
     for k in range(lo, hi):
-        s = in_syn[k]
-        row = in_row[k]
+        s = np.uint32(in_syn[k])
+        row = np.uint32(in_row[k])
         since_pre = tp - pre_tr[row, 2]
         w = np.float64(data[s])
         if in_kind[k] == SYN_STDP:
