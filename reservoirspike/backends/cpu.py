@@ -307,16 +307,16 @@ def _background_drives(key, pop_bounds, pop_params, pop_drive, v, i_e, y_e):
 @njit(cache=True)
 def _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data,
                     syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row, in_kind,
-                    o1_now, r1_now):
+                    o1_now, r1_now, live):
     """Plasticity at time stamp ``t``: the plastic arrivals of step ``t``, then the spikes of step ``t - 1``."""
     if per_neuron:
         process_neuron_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind,
-                                pre_tr, post_tr, ring_e, ring_i, o1_now)
+                                pre_tr, post_tr, ring_e, ring_i, o1_now, live)
     else:
         process_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, pre_tr, post_tr, ring_e,
                          ring_i)
     post_spikes(t, post_ids, n_post, decay, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr,
-                r1_now)
+                r1_now, live)
 
 
 @njit(cache=True, error_model="numpy")
@@ -362,7 +362,7 @@ def run_sequence(
     n_spikes = 0
     n_in = in_indptr.shape[0] - 1
     plastic = pl_mode != 0
-    per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind = layout  # see _plastic_layout
+    per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live = layout  # see _plastic_layout
     row_delay, row_ring = rows  # see static_row_layout
     if plastic:  # traces start from zero in every sequence; arrivals queue per delay slot
         syn_tr[:] = 0.0
@@ -405,7 +405,7 @@ def run_sequence(
         if plastic:  # time stamp t: arrivals first, then the post spikes of step t - 1 (see backends.plastic)
             _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices,
                             data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
-                            in_kind, o1_now, r1_now)
+                            in_kind, o1_now, r1_now, live)
             n_post = 0
         # 3. arrivals, exact integration, decay, threshold: one population at a time
         re = ring_e[slot]
@@ -484,7 +484,7 @@ def run_sequence(
     if plastic:  # the plasticity events stamped with the sequence's end time
         _plastic_events(n_steps, n_steps % n_slots, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo,
                         pre_hi, indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr,
-                        in_syn, in_row, in_kind, o1_now, r1_now)
+                        in_syn, in_row, in_kind, o1_now, r1_now, live)
     if record & REC_FINAL:
         for j in range(n):
             final[seq, j] = trace[j]
@@ -497,7 +497,7 @@ def _plastic_layout(pl_mode, indptr, delays, syn_kind, tgt_ptr, tgt_syn):
     if pl_mode != 0:
         return pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn)
     return (False, tgt_ptr[:0], tgt_ptr[:0], tgt_ptr[:0], tgt_ptr[:0], np.zeros(0, np.int32), np.zeros(0, np.int32),
-            syn_kind[:0])
+            syn_kind[:0], np.zeros(4, np.int64))
 
 
 @njit(cache=True, nogil=True)

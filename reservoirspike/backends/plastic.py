@@ -42,6 +42,7 @@ import math
 import numpy as np
 from numba import njit
 
+from ._prefetch import prefetch
 from ._math import to_fixed
 from ._twin import kernel_math
 
@@ -238,7 +239,7 @@ def process_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indices, data, syn_ki
 def pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn):
     """Where the pre traces live, and the plastic synapses onto each neuron in target order.
 
-    Returns ``(per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind)``:
+    Returns ``(per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live)``:
     ``per_neuron`` when every neuron's plastic outgoing synapses share one
     delay and one rule and lie next to each other in its row (as a plastic
     group between populations does); ``pre_delay[j]`` that delay (0: no
@@ -246,7 +247,7 @@ def pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn):
     that spike delivery walks the static synapses only; the plastic synapses
     onto neuron ``i`` are ``in_syn[in_ptr[i]:in_ptr[i + 1]]``, of kinds
     ``in_kind`` and with their pre traces in row ``in_row`` (the presynaptic
-    neuron, or the synapse itself when traces stay per synapse).
+    neuron, or the synapse itself when traces stay per synapse); ``live``: see :func:`_live_rows`.
     """
     n = indptr.shape[0] - 1
     pre_delay = np.zeros(n, np.int64)
@@ -287,7 +288,25 @@ def pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn):
             in_syn[q], in_kind[q] = s, syn_kind[s]
             in_row[q] = pre_of[s] if per_neuron else s
             q += 1
-    return per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind
+    return per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, _live_rows(pre_delay, in_ptr)
+
+
+@njit(cache=True)
+def _live_rows(pre_delay, in_ptr):
+    """``[lo, hi)`` of the neurons with plastic inputs, then of those with plastic outputs (per-neuron traces).
+
+    The per-step passes of :func:`decayed_traces` cover these rows only (a plastic group between
+    populations makes them contiguous).
+    """
+    n = pre_delay.shape[0]
+    live = np.array([n, 0, n, 0], np.int64)
+    for i in range(n):
+        if in_ptr[i + 1] > in_ptr[i]:
+            live[0], live[1] = min(live[0], i), i + 1
+        if pre_delay[i] > 0:
+            live[2], live[3] = min(live[2], i), i + 1
+    live[0], live[2] = min(live[0], live[1]), min(live[2], live[3])
+    return live
 
 
 @njit(cache=True)
@@ -303,7 +322,7 @@ def decayed_traces(t, decay_row, traces, col, stamp_col, out):
 
 @njit(cache=True)
 def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind, pre_tr,
-                            post_tr, ring_e, ring_i, o1_now):
+                            post_tr, ring_e, ring_i, o1_now, live):
     """Like :func:`process_arrivals` with one queued arrival per neuron and per-neuron pre traces.
 
     Neuron ``j``'s plastic synapses are ``pre_lo[j]:pre_hi[j]``, all of one kind (see :func:`pre_trace_layout`).
@@ -313,7 +332,8 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi
     a2m, a3m, mu, w_min, w_max = pl[A2M], pl[A3M], pl[MU], pl[W_MIN], pl[W_MAX]
     i_eta, i_alpha, i_wmax = pl[I_ETA], pl[I_ALPHA], pl[I_WMAX]
     if arr_cnt[slot] > 0:  # every post trace at stamp t, in one vectorisable pass
-        decayed_traces(t, table[D_M], post_tr, 0, 3, o1_now)
+        lo, hi = live[0], live[1]  # the neurons with plastic inputs
+        decayed_traces(t, table[D_M], post_tr[lo:hi], 0, 3, o1_now[lo:hi])
     for q in range(arr_cnt[slot]):
         j = arr_buf[slot, q]
         since_pre = t - pre_tr[j, 2]
@@ -349,6 +369,8 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi
 def _potentiate(lo, hi, in_syn, in_row, data, r1_now, gain, w_min, w_max):
     """Additive potentiation of the plastic synapses ``in_syn[lo:hi]`` by the pre traces ``r1_now`` (branch-free)."""
     for k in range(lo, hi):
+        if k + 16 < hi:  # the weights are scattered over the whole synapse array: ask for them early
+            prefetch(data, np.int64(in_syn[k + 16]))
         s = np.uint32(in_syn[k])
         pot = r1_now[np.uint32(in_row[k])] * gain
         data[s] = min(max(np.float64(data[s]) + pot, w_min), w_max)
@@ -373,7 +395,8 @@ def _post_updates(tp, table, lo, hi, in_syn, in_row, in_kind, data, pre_tr, rest
 
 
 @njit(cache=True)
-def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr, r1_now):
+def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr, r1_now,
+                live):
     """Neurons ``ids[:n_ids]`` fired at time stamp ``tp`` (steps): potentiate their incoming plastic synapses.
 
     The plastic synapses onto neuron ``i`` come from :func:`pre_trace_layout`.
@@ -384,7 +407,8 @@ def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_k
     # STDP alone, additive, per-neuron pre traces: every pre trace at stamp tp in one pass, then a branch-free loop
     additive = pl_mode == PL_STDP and mu == 0.0 and not restricted and r1_now.shape[0] > 0
     if additive and n_ids > 0:
-        decayed_traces(tp, table[D_P], pre_tr, 0, 2, r1_now)
+        lo, hi = live[2], live[3]  # the neurons with plastic outputs
+        decayed_traces(tp, table[D_P], pre_tr[lo:hi], 0, 2, r1_now[lo:hi])
     for q in range(n_ids):
         i = ids[q]
         o1, o2, x_post = post_traces(tp, i, table, post_tr)
