@@ -181,13 +181,14 @@ def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, r
 
 @njit(cache=True, error_model="numpy")
 def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired,
-                     lean=False, with_trace=True):
+                     lean=False, with_trace=True, conductance=None):
     """Advance one population (views of its neurons) by one step; returns its spike count.
 
     ``pp`` is the population's parameter row: scalars here, so the loop
     streams only the state arrays and compiles to branch-free SIMD code.
     ``lean``: the population passes :func:`_is_lean`; ``with_trace``: the
-    spike trace is recorded.
+    spike trace is recorded; ``conductance``: None when no population of
+    the network is conductance-based (the kernel then leaves that loop out).
     """
     if lean:
         return _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, refr, trace, fired,
@@ -196,7 +197,7 @@ def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_o
     p_mm, p_me, p_mye, p_ee, p_eye, p_yye = pp[P_MM], pp[P_ME], pp[P_MYE], pp[P_EE], pp[P_EYE], pp[P_YYE]
     p_mi, p_myi, p_ii, p_iyi, p_yyi = pp[P_MI], pp[P_MYI], pp[P_II], pp[P_IYI], pp[P_YYI]
     p_aa, dtheta = pp[P_AA], pp[DTHETA]
-    if pp[COND] != 0.0:
+    if conductance is not None and pp[COND] != 0.0:
         return _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr,
                                             theta, trace, fired)
     n_fired = 0
@@ -266,7 +267,7 @@ def _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i,
 
 @njit(cache=True, parallel=True)
 def _population_step_parallel(n_chunks, pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
-                              trace, fired, lean, with_trace):
+                              trace, fired, lean, with_trace, conductance):
     """:func:`_population_step` over ``n_chunks`` contiguous blocks of the population on the Numba threads.
 
     Neurons do not interact within a step, so the result is the serial one, bit for bit.
@@ -277,7 +278,7 @@ def _population_step_parallel(n_chunks, pp, trace_decay, re, ri, v, i_e, y_e, i_
         lo, hi = c * n // n_chunks, (c + 1) * n // n_chunks
         fired_in[c] = _population_step(pp, trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
                                        i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi],
-                                       theta[lo:hi], trace[lo:hi], fired[lo:hi], lean, with_trace)
+                                       theta[lo:hi], trace[lo:hi], fired[lo:hi], lean, with_trace, conductance)
     return fired_in.sum()
 
 
@@ -305,18 +306,83 @@ def _background_drives(key, pop_bounds, pop_params, pop_drive, v, i_e, y_e):
 
 
 @njit(cache=True)
-def _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data,
-                    syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row, in_kind,
-                    o1_now, r1_now, live):
+def _plastic_begin(learn, n, n_slots):
+    """Scratch of one plastic sequence; traces start from zero in every sequence (see backends.plastic).
+
+    Returns ``(arr_buf, arr_cnt, pre_tr, o1_now, r1_now, post_ids, n_post)``: the arrival queue of each delay
+    slot, the pre traces (per neuron or per synapse), the decayed traces of one time stamp, and the neurons
+    that fired in the previous step (``n_post[0]`` of them).
+    """
+    syn_kind, syn_tr, post_tr, layout = learn[3], learn[4], learn[5], learn[9]
+    per_neuron = layout[0]
+    syn_tr[:] = 0.0
+    post_tr[:] = 0.0
+    arr_buf = np.empty((n_slots, n if per_neuron else max(1, np.count_nonzero(syn_kind))), np.int64)
+    pre_tr = np.zeros((n, 3)) if per_neuron else syn_tr
+    o1_now = np.empty(n if per_neuron else 0)
+    r1_now = np.empty(n if per_neuron else 0)
+    return arr_buf, np.zeros(n_slots, np.int64), pre_tr, o1_now, r1_now, np.empty(n, np.int64), np.zeros(1, np.int64)
+
+
+@njit(cache=True)
+def _plastic_stamp(t, slot, indices, data, ring_e, ring_i, learn, scratch):
     """Plasticity at time stamp ``t``: the plastic arrivals of step ``t``, then the spikes of step ``t - 1``."""
+    pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
+    per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live = layout
+    arr_buf, arr_cnt, pre_tr, o1_now, r1_now, post_ids, n_post = scratch
     if per_neuron:
         process_neuron_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind,
                                 pre_tr, post_tr, ring_e, ring_i, o1_now, live)
     else:
         process_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, pre_tr, post_tr, ring_e,
                          ring_i)
-    post_spikes(t, post_ids, n_post, decay, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr,
+    post_spikes(t, post_ids, n_post[0], decay, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr,
                 r1_now, live)
+    n_post[0] = 0
+
+
+@njit(cache=True)
+def _plastic_spike(j, slot, n_slots, indptr, indices, data, delays, ring_e, ring_i, rows, learn, scratch):
+    """Neuron ``j`` fired in ``slot``: note it for the post-synaptic updates, queue its plastic synapses'
+    arrivals (they act and learn on arrival) and deliver its static ones."""
+    syn_kind, layout = learn[3], learn[9]
+    per_neuron, pre_delay, pre_lo, pre_hi = layout[0], layout[1], layout[2], layout[3]
+    arr_buf, arr_cnt, post_ids, n_post = scratch[0], scratch[1], scratch[5], scratch[6]
+    post_ids[n_post[0]] = j
+    n_post[0] += 1
+    if per_neuron:  # one arrival for all its plastic synapses; the static ones lie beside them
+        if pre_delay[j] > 0:
+            tgt_slot = (slot + pre_delay[j]) % n_slots
+            arr_buf[tgt_slot, arr_cnt[tgt_slot]] = j
+            arr_cnt[tgt_slot] += 1
+        _deliver_static(indptr[j], pre_lo[j], j, slot, n_slots, rows[0], rows[1], indices, data, delays, ring_e,
+                        ring_i)
+        _deliver_static(pre_hi[j], indptr[j + 1], j, slot, n_slots, rows[0], rows[1], indices, data, delays,
+                        ring_e, ring_i)
+        return
+    for s in range(indptr[j], indptr[j + 1]):
+        tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
+        if tgt_slot >= n_slots:
+            tgt_slot -= n_slots
+        if syn_kind[s] != SYN_STATIC:  # one arrival per plastic synapse
+            arr_buf[tgt_slot, arr_cnt[tgt_slot]] = s
+            arr_cnt[tgt_slot] += 1
+            continue
+        w = to_fixed(data[s])
+        if w >= 0:
+            ring_e[tgt_slot, np.uint32(indices[s])] += w
+        else:
+            ring_i[tgt_slot, np.uint32(indices[s])] += w
+
+
+@njit(cache=True)
+def _plastic_step_end(t, n_steps, fired, th_off, data, learn):
+    """Homeostasis after step ``t``: intrinsic plasticity every step, synaptic scaling every ``SCALE_EVERY``."""
+    pl_mode, pl, syn_kind, tgt_ptr, tgt_syn, scale_target = learn[0], learn[1], learn[3], learn[6], learn[7], learn[8]
+    if pl_mode & PL_IP:
+        intrinsic_step(fired, th_off, pl[IP_ETA], pl[IP_TARGET], pl[IP_BOUND])
+    if (pl_mode & PL_SCALE) and ((t + 1) % np.int64(pl[SCALE_EVERY]) == 0 or t == n_steps - 1):
+        scale_inputs(tgt_ptr, tgt_syn, data, syn_kind, scale_target)
 
 
 @njit(cache=True, error_model="numpy")
@@ -326,14 +392,20 @@ def run_sequence(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
-    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks, layout, rows,
+    th_off, learn, chunks, rows, conductance,
 ):
     """Simulate one sequence of ``n_steps`` steps.
 
     Step ``t`` reads event/step row ``start + t`` and dense input row
     ``frame_start + t // frame_steps`` (each input frame is held
-    ``frame_steps`` steps).  With ``pl_mode != 0`` the plastic synapses
-    (``syn_kind``) learn and ``data`` / ``th_off`` are updated in place.
+    ``frame_steps`` steps).  ``learn`` (see :func:`simulate_batch_serial`)
+    is None for a static run; otherwise the plastic synapses learn and
+    ``data`` / ``th_off`` are updated in place.  ``chunks`` is None, or the
+    number of blocks a large population's step is split into.  None-valued
+    arguments remove their branches before compilation, so a static run
+    never compiles the plasticity or the parallel code; likewise
+    ``pop_drive`` (None: no population has a background drive) and
+    ``conductance`` (None: no population is conductance-based).
     """
     n = v_rest.shape[0]
     n_pops = pop_bounds.shape[0] - 1
@@ -355,27 +427,14 @@ def run_sequence(
             lo_v, hi_v = pop_params[p, V_RESET], pop_params[p, V_TH]
             for j in range(pop_bounds[p], pop_bounds[p + 1]):
                 v[j] = lo_v + uniform(key, j) * (hi_v - lo_v)
-    any_drive = np.any(pop_params[:, HAS_DRIVE] != 0.0)
     lean = np.array([_is_lean(pop_params[p]) for p in range(n_pops)], np.bool_)
     with_trace = (record & (REC_BIN_TRACES | REC_FINAL | REC_STEPS)) != 0  # only snapshots read the trace
     cap = spike_step.shape[1]
     n_spikes = 0
     n_in = in_indptr.shape[0] - 1
-    plastic = pl_mode != 0
-    per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live = layout  # see _plastic_layout
     row_delay, row_ring = rows  # see static_row_layout
-    if plastic:  # traces start from zero in every sequence; arrivals queue per delay slot
-        syn_tr[:] = 0.0
-        post_tr[:] = 0.0
-        arr_buf = np.empty((n_slots, n if per_neuron else max(1, np.count_nonzero(syn_kind))), np.int64)
-    else:
-        arr_buf = np.empty((n_slots, 0), np.int64)
-    pre_tr = np.zeros((n, 3)) if per_neuron else syn_tr  # see backends.plastic: per-neuron pre traces
-    arr_cnt = np.zeros(n_slots, np.int64)
-    o1_now = np.empty(n if per_neuron else 0)  # scratch: decayed post / pre traces at one stamp
-    r1_now = np.empty(n if per_neuron else 0)
-    post_ids = np.empty(n if plastic else 0, np.int64)  # neurons that fired in the previous step
-    n_post = 0
+    if learn is not None:
+        scratch = _plastic_begin(learn, n, n_slots)
     for t in range(n_steps):
         row = start + t
         frame = frame_start + t // frame_steps
@@ -391,7 +450,7 @@ def run_sequence(
                     drive += dense_input[frame, inT_channel[s]] * inT_data[s]
                 v_inf[j] = v_rest[j] + drive
         # 1. background drive
-        if any_drive:
+        if pop_drive is not None:
             _background_drives(step_key(seed, STREAM_NOISE, t), pop_bounds, pop_params, pop_drive, v, i_e, y_e)
         # 2. input spikes of this step go straight into the current slot
         if input_mode == INPUT_POISSON:
@@ -402,28 +461,25 @@ def run_sequence(
         elif input_mode == INPUT_EVENTS:
             for e in range(ev_ptr[row], ev_ptr[row + 1]):
                 _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, ring_e, ring_i)
-        if plastic:  # time stamp t: arrivals first, then the post spikes of step t - 1 (see backends.plastic)
-            _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices,
-                            data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
-                            in_kind, o1_now, r1_now, live)
-            n_post = 0
+        if learn is not None:  # time stamp t: arrivals first, then the post spikes of step t - 1
+            _plastic_stamp(t, slot, indices, data, ring_e, ring_i, learn, scratch)
         # 3. arrivals, exact integration, decay, threshold: one population at a time
         re = ring_e[slot]
         ri = ring_i[slot]
         n_fired = 0
         for p in range(n_pops):
             lo, hi = pop_bounds[p], pop_bounds[p + 1]
-            if n_chunks > 1 and hi - lo >= n_chunks * MIN_CHUNK_NEURONS:  # one large network: split the step
+            if chunks is not None and hi - lo >= chunks * MIN_CHUNK_NEURONS:  # one large network: split the step
                 n_fired += _population_step_parallel(
-                    n_chunks, pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
+                    chunks, pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
                     i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi],
-                    fired[lo:hi], lean[p], with_trace,
+                    fired[lo:hi], lean[p], with_trace, conductance,
                 )
                 continue
             n_fired += _population_step(
                 pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
                 i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi],
-                fired[lo:hi], lean[p], with_trace,
+                fired[lo:hi], lean[p], with_trace, conductance,
             )
         # 4. bookkeeping and delivery of this step's spikes
         b = (t * n_bins) // n_steps
@@ -437,38 +493,14 @@ def run_sequence(
                         spike_step[seq, n_spikes] = t
                         spike_id[seq, n_spikes] = j
                 n_spikes += 1
-                if plastic:
-                    post_ids[n_post] = j
-                    n_post += 1
-                if per_neuron and pre_delay[j] > 0:  # one arrival for all its plastic synapses
-                    tgt_slot = (slot + pre_delay[j]) % n_slots
-                    arr_buf[tgt_slot, arr_cnt[tgt_slot]] = j
-                    arr_cnt[tgt_slot] += 1
-                if not plastic or per_neuron:  # the static synapses: all of the row, or those beside the plastic range
-                    lo, hi = (pre_lo[j], pre_hi[j]) if per_neuron else (indptr[j + 1], indptr[j + 1])
-                    _deliver_static(indptr[j], lo, j, slot, n_slots, row_delay, row_ring, indices, data, delays,
-                                    ring_e, ring_i)
-                    _deliver_static(hi, indptr[j + 1], j, slot, n_slots, row_delay, row_ring, indices, data, delays,
-                                    ring_e, ring_i)
-                    continue
-                for s in range(indptr[j], indptr[j + 1]):
-                    tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
-                    if tgt_slot >= n_slots:
-                        tgt_slot -= n_slots
-                    if syn_kind[s] != SYN_STATIC:  # plastic: acts (and learns) on arrival
-                        arr_buf[tgt_slot, arr_cnt[tgt_slot]] = s
-                        arr_cnt[tgt_slot] += 1
-                        continue
-                    w = to_fixed(data[s])
-                    if w >= 0:
-                        ring_e[tgt_slot, np.uint32(indices[s])] += w
-                    else:
-                        ring_i[tgt_slot, np.uint32(indices[s])] += w
-        if plastic:
-            if pl_mode & PL_IP:
-                intrinsic_step(fired, th_off, pl[IP_ETA], pl[IP_TARGET], pl[IP_BOUND])
-            if (pl_mode & PL_SCALE) and ((t + 1) % np.int64(pl[SCALE_EVERY]) == 0 or t == n_steps - 1):
-                scale_inputs(tgt_ptr, tgt_syn, data, syn_kind, scale_target)
+                if learn is None:
+                    _deliver_static(indptr[j], indptr[j + 1], j, slot, n_slots, row_delay, row_ring, indices, data,
+                                    delays, ring_e, ring_i)
+                else:
+                    _plastic_spike(j, slot, n_slots, indptr, indices, data, delays, ring_e, ring_i, rows, learn,
+                                   scratch)
+        if learn is not None:
+            _plastic_step_end(t, n_steps, fired, th_off, data, learn)
         if (record & REC_STEPS) and (t + 1) % frame_steps == 0:
             for j in range(n):
                 step_traces[frame, j] = trace[j]
@@ -481,45 +513,23 @@ def run_sequence(
                 state[row, k, 0] = v[j]
                 state[row, k, 1] = i_e[j]
                 state[row, k, 2] = i_i[j]
-    if plastic:  # the plasticity events stamped with the sequence's end time
-        _plastic_events(n_steps, n_steps % n_slots, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo,
-                        pre_hi, indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr,
-                        in_syn, in_row, in_kind, o1_now, r1_now, live)
+    if learn is not None:  # the plasticity events stamped with the sequence's end time
+        _plastic_stamp(n_steps, n_steps % n_slots, indices, data, ring_e, ring_i, learn, scratch)
     if record & REC_FINAL:
         for j in range(n):
             final[seq, j] = trace[j]
     spike_total[seq] = n_spikes
 
 
-@njit(cache=True)
-def _plastic_layout(pl_mode, indptr, delays, syn_kind, tgt_ptr, tgt_syn):
-    """:func:`~reservoirspike.backends.plastic.pre_trace_layout` for a plastic run (empty arrays otherwise)."""
-    if pl_mode != 0:
-        return pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn)
-    return (False, tgt_ptr[:0], tgt_ptr[:0], tgt_ptr[:0], tgt_ptr[:0], np.zeros(0, np.int32), np.zeros(0, np.int32),
-            syn_kind[:0], np.zeros(4, np.int64))
-
-
 @njit(cache=True, nogil=True)
-def simulate_batch_serial(
+def _batch_kernel(
     offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense_input, ev_ptr, ev_channel,
     in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
-    spike_step, spike_id, spike_total, state_ids, state,
-    th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks,
+    spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, rows, conductance,
 ):
-    """Simulate the sequences ``seq_ids`` of a ragged batch one after another, without the GIL.
-
-    ``offsets[k]:offsets[k+1]`` are the step rows of sequence ``k`` and
-    ``frame_offsets[k]`` its first dense-input row.  Plastic runs use it
-    directly (learning runs the sequences in order); :func:`simulate_batch`
-    runs it on several threads.  ``n_chunks > 1`` splits the neuron update of
-    large populations over the Numba threads instead (see
-    :func:`_population_step_parallel`).
-    """
-    layout = _plastic_layout(pl_mode, indptr, delays, syn_kind, tgt_ptr, tgt_syn)  # once, not per sequence
-    rows = static_row_layout(indptr, delays, data, syn_kind, pl_mode != 0)
+    """The sequences ``seq_ids`` one after another, without the GIL (see :func:`simulate_batch_serial`)."""
     for q in range(seq_ids.shape[0]):
         k = seq_ids[q]
         run_sequence(
@@ -527,10 +537,39 @@ def simulate_batch_serial(
             dense_input, ev_ptr, ev_channel, in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
             indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
             v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
-            spike_step, spike_id, spike_total, state_ids, state,
-            th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks,
-            layout, rows,
+            spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, rows, conductance,
         )
+
+
+def simulate_batch_serial(*args):
+    """Simulate the sequences ``args[3]`` of a ragged batch one after another (the kernel releases the GIL).
+
+    ``args`` are the backend arguments built by :func:`reservoirspike.simulate.run_encoded` (the CUDA backend
+    takes the same), ending in ``th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn,
+    scale_target, n_chunks``.  ``offsets[k]:offsets[k+1]`` are the step rows of sequence ``k`` and
+    ``frame_offsets[k]`` its first dense-input row.  Plastic runs use it directly (learning runs the
+    sequences in order); :func:`simulate_batch` runs it on several threads.  ``n_chunks > 1`` splits the
+    neuron update of large populations over the Numba threads instead (see :func:`_population_step_parallel`).
+
+    The layouts are computed here, once per call: the plastic synapses' (see
+    :func:`~reservoirspike.backends.plastic.pre_trace_layout`) and the static rows' (see
+    :func:`static_row_layout`).  A static run passes ``learn=None``, a run that cannot split a population
+    ``chunks=None``, and so on (see :func:`run_sequence`), so that the kernel compiled for it leaves those
+    paths out.
+    """
+    *common, th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks = args
+    indptr, data, delays, pop_bounds, pop_params = common[15], common[17], common[18], common[20], common[21]
+    if not np.any(pop_params[:, HAS_DRIVE] != 0.0):
+        common[22] = None  # pop_drive
+    learn = None
+    if pl_mode != 0:
+        layout = pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn)
+        learn = (np.int64(pl_mode), pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout)
+    rows = static_row_layout(indptr, delays, data, syn_kind, pl_mode != 0)
+    largest = int(np.diff(pop_bounds).max(initial=0))
+    chunks = np.int64(n_chunks) if n_chunks > 1 and largest >= n_chunks * MIN_CHUNK_NEURONS else None
+    conductance = np.int64(1) if np.any(pop_params[:, COND] != 0.0) else None
+    _batch_kernel(*common, th_off, learn, chunks, rows, conductance)
 
 
 def simulate_batch(*args, n_threads, chunks_per_thread=8):
