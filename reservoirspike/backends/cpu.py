@@ -311,7 +311,7 @@ def _plastic_begin(learn, n, n_slots):
 
     Returns ``(arr_buf, arr_cnt, pre_tr, o1_now, r1_now, post_ids, n_post)``: the arrival queue of each delay
     slot, the pre traces (per neuron or per synapse), the decayed traces of one time stamp, and the neurons
-    that fired in the previous step (``n_post[0]`` of them).
+    that fired in the previous step (none yet).
     """
     syn_kind, syn_tr, post_tr, layout = learn[3], learn[4], learn[5], learn[9]
     per_neuron = layout[0]
@@ -321,64 +321,27 @@ def _plastic_begin(learn, n, n_slots):
     pre_tr = np.zeros((n, 3)) if per_neuron else syn_tr
     o1_now = np.empty(n if per_neuron else 0)
     r1_now = np.empty(n if per_neuron else 0)
-    return arr_buf, np.zeros(n_slots, np.int64), pre_tr, o1_now, r1_now, np.empty(n, np.int64), np.zeros(1, np.int64)
+    return arr_buf, np.zeros(n_slots, np.int64), pre_tr, o1_now, r1_now, np.empty(n, np.int64), 0
 
 
 @njit(cache=True)
-def _plastic_stamp(t, slot, indices, data, ring_e, ring_i, learn, scratch):
+def _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data,
+                    syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row, in_kind,
+                    o1_now, r1_now, live):
     """Plasticity at time stamp ``t``: the plastic arrivals of step ``t``, then the spikes of step ``t - 1``."""
-    pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
-    per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live = layout
-    arr_buf, arr_cnt, pre_tr, o1_now, r1_now, post_ids, n_post = scratch
     if per_neuron:
         process_neuron_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind,
                                 pre_tr, post_tr, ring_e, ring_i, o1_now, live)
     else:
         process_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, pre_tr, post_tr, ring_e,
                          ring_i)
-    post_spikes(t, post_ids, n_post[0], decay, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr,
+    post_spikes(t, post_ids, n_post, decay, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr,
                 r1_now, live)
-    n_post[0] = 0
 
 
 @njit(cache=True)
-def _plastic_spike(j, slot, n_slots, indptr, indices, data, delays, ring_e, ring_i, rows, learn, scratch):
-    """Neuron ``j`` fired in ``slot``: note it for the post-synaptic updates, queue its plastic synapses'
-    arrivals (they act and learn on arrival) and deliver its static ones."""
-    syn_kind, layout = learn[3], learn[9]
-    per_neuron, pre_delay, pre_lo, pre_hi = layout[0], layout[1], layout[2], layout[3]
-    arr_buf, arr_cnt, post_ids, n_post = scratch[0], scratch[1], scratch[5], scratch[6]
-    post_ids[n_post[0]] = j
-    n_post[0] += 1
-    if per_neuron:  # one arrival for all its plastic synapses; the static ones lie beside them
-        if pre_delay[j] > 0:
-            tgt_slot = (slot + pre_delay[j]) % n_slots
-            arr_buf[tgt_slot, arr_cnt[tgt_slot]] = j
-            arr_cnt[tgt_slot] += 1
-        _deliver_static(indptr[j], pre_lo[j], j, slot, n_slots, rows[0], rows[1], indices, data, delays, ring_e,
-                        ring_i)
-        _deliver_static(pre_hi[j], indptr[j + 1], j, slot, n_slots, rows[0], rows[1], indices, data, delays,
-                        ring_e, ring_i)
-        return
-    for s in range(indptr[j], indptr[j + 1]):
-        tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
-        if tgt_slot >= n_slots:
-            tgt_slot -= n_slots
-        if syn_kind[s] != SYN_STATIC:  # one arrival per plastic synapse
-            arr_buf[tgt_slot, arr_cnt[tgt_slot]] = s
-            arr_cnt[tgt_slot] += 1
-            continue
-        w = to_fixed(data[s])
-        if w >= 0:
-            ring_e[tgt_slot, np.uint32(indices[s])] += w
-        else:
-            ring_i[tgt_slot, np.uint32(indices[s])] += w
-
-
-@njit(cache=True)
-def _plastic_step_end(t, n_steps, fired, th_off, data, learn):
+def _plastic_step_end(t, n_steps, fired, th_off, data, pl_mode, pl, syn_kind, tgt_ptr, tgt_syn, scale_target):
     """Homeostasis after step ``t``: intrinsic plasticity every step, synaptic scaling every ``SCALE_EVERY``."""
-    pl_mode, pl, syn_kind, tgt_ptr, tgt_syn, scale_target = learn[0], learn[1], learn[3], learn[6], learn[7], learn[8]
     if pl_mode & PL_IP:
         intrinsic_step(fired, th_off, pl[IP_ETA], pl[IP_TARGET], pl[IP_BOUND])
     if (pl_mode & PL_SCALE) and ((t + 1) % np.int64(pl[SCALE_EVERY]) == 0 or t == n_steps - 1):
@@ -433,8 +396,10 @@ def run_sequence(
     n_spikes = 0
     n_in = in_indptr.shape[0] - 1
     row_delay, row_ring = rows  # see static_row_layout
-    if learn is not None:
-        scratch = _plastic_begin(learn, n, n_slots)
+    if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
+        pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
+        per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live = layout
+        arr_buf, arr_cnt, pre_tr, o1_now, r1_now, post_ids, n_post = _plastic_begin(learn, n, n_slots)
     for t in range(n_steps):
         row = start + t
         frame = frame_start + t // frame_steps
@@ -462,7 +427,10 @@ def run_sequence(
             for e in range(ev_ptr[row], ev_ptr[row + 1]):
                 _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, ring_e, ring_i)
         if learn is not None:  # time stamp t: arrivals first, then the post spikes of step t - 1
-            _plastic_stamp(t, slot, indices, data, ring_e, ring_i, learn, scratch)
+            _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices,
+                            data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
+                            in_kind, o1_now, r1_now, live)
+            n_post = 0
         # 3. arrivals, exact integration, decay, threshold: one population at a time
         re = ring_e[slot]
         ri = ring_i[slot]
@@ -496,11 +464,34 @@ def run_sequence(
                 if learn is None:
                     _deliver_static(indptr[j], indptr[j + 1], j, slot, n_slots, row_delay, row_ring, indices, data,
                                     delays, ring_e, ring_i)
-                else:
-                    _plastic_spike(j, slot, n_slots, indptr, indices, data, delays, ring_e, ring_i, rows, learn,
-                                   scratch)
+                    continue
+                post_ids[n_post] = j  # for the post-synaptic updates at the next time stamp
+                n_post += 1
+                if per_neuron:  # one arrival for all its plastic synapses; the static ones lie beside them
+                    if pre_delay[j] > 0:
+                        tgt_slot = (slot + pre_delay[j]) % n_slots
+                        arr_buf[tgt_slot, arr_cnt[tgt_slot]] = j
+                        arr_cnt[tgt_slot] += 1
+                    _deliver_static(indptr[j], pre_lo[j], j, slot, n_slots, row_delay, row_ring, indices, data,
+                                    delays, ring_e, ring_i)
+                    _deliver_static(pre_hi[j], indptr[j + 1], j, slot, n_slots, row_delay, row_ring, indices, data,
+                                    delays, ring_e, ring_i)
+                    continue
+                for s in range(indptr[j], indptr[j + 1]):
+                    tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
+                    if tgt_slot >= n_slots:
+                        tgt_slot -= n_slots
+                    if syn_kind[s] != SYN_STATIC:  # one arrival per plastic synapse: it acts and learns then
+                        arr_buf[tgt_slot, arr_cnt[tgt_slot]] = s
+                        arr_cnt[tgt_slot] += 1
+                        continue
+                    w = to_fixed(data[s])
+                    if w >= 0:
+                        ring_e[tgt_slot, np.uint32(indices[s])] += w
+                    else:
+                        ring_i[tgt_slot, np.uint32(indices[s])] += w
         if learn is not None:
-            _plastic_step_end(t, n_steps, fired, th_off, data, learn)
+            _plastic_step_end(t, n_steps, fired, th_off, data, pl_mode, pl, syn_kind, tgt_ptr, tgt_syn, scale_target)
         if (record & REC_STEPS) and (t + 1) % frame_steps == 0:
             for j in range(n):
                 step_traces[frame, j] = trace[j]
@@ -514,7 +505,9 @@ def run_sequence(
                 state[row, k, 1] = i_e[j]
                 state[row, k, 2] = i_i[j]
     if learn is not None:  # the plasticity events stamped with the sequence's end time
-        _plastic_stamp(n_steps, n_steps % n_slots, indices, data, ring_e, ring_i, learn, scratch)
+        _plastic_events(n_steps, n_steps % n_slots, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo,
+                        pre_hi, indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr,
+                        in_syn, in_row, in_kind, o1_now, r1_now, live)
     if record & REC_FINAL:
         for j in range(n):
             final[seq, j] = trace[j]
