@@ -80,9 +80,10 @@ def _fired_ids(fired_words, fired, out):
 def static_row_layout(indptr, delays, data, syn_kind, plastic):
     """Rows whose static synapses share one delay and one sign, for :func:`_deliver_static`.
 
-    Returns ``(row_delay, row_ring)``: that delay and the ring the PSPs go to
+    Returns ``(row_delay, row_ring)``: the ring the PSPs of row ``j`` go to
     (1 excitatory, -1 inhibitory, by the sign of the fixed-point weight as in
-    delivery), or 0 and 0 where the static synapses of row ``j`` differ.
+    delivery; 0 where the signs differ) and, where the ring is one, the
+    common delay (0 where the delays differ).
     In plastic runs only static synapses (``syn_kind`` 0) count.  Static
     weights do not change during a run, so the layout holds for all of it.
     """
@@ -90,18 +91,20 @@ def static_row_layout(indptr, delays, data, syn_kind, plastic):
     row_delay = np.zeros(n, np.int64)
     row_ring = np.zeros(n, np.int8)
     for j in range(n):
-        d, ring, same = 0, 0, True
+        d, ring, same_delay, same_sign = 0, 0, True, True
         for s in range(indptr[j], indptr[j + 1]):
             if plastic and syn_kind[s] != SYN_STATIC:
                 continue
             r = 1 if to_fixed(data[s]) >= 0 else -1
             if d == 0:
                 d, ring = delays[s], r
-            elif delays[s] != d or r != ring:
-                same = False
-                break
-        if same:
-            row_delay[j], row_ring[j] = d, ring
+                continue
+            same_delay &= delays[s] == d
+            same_sign &= r == ring
+        if same_sign:
+            row_ring[j] = ring
+            if same_delay:
+                row_delay[j] = d
     return row_delay, row_ring
 
 
@@ -109,17 +112,26 @@ def static_row_layout(indptr, delays, data, syn_kind, plastic):
 def _deliver_static(lo, hi, j, slot, n_slots, row_delay, row_ring, indices, data, delays, ring_e, ring_i):
     """Queue the PSPs of static synapses ``lo:hi`` of neuron ``j``, which fired in ``slot``, at their delays.
 
-    Where the row's static synapses share a delay and a sign (see
-    :func:`static_row_layout`; Dale's law and one delay are the usual case)
-    the loop is a plain scatter-add into one ring row.
+    Where the row's static synapses share a sign (Dale's law: the usual
+    case, see :func:`static_row_layout`) the loop adds to one ring without
+    testing signs, and where they also share a delay it is a plain
+    scatter-add into one ring row.
     """
     if row_ring[j] != 0:
-        tgt_slot = slot + row_delay[j]  # 1 <= delay < n_slots: wrap once, no division
-        if tgt_slot >= n_slots:
-            tgt_slot -= n_slots
-        ring = ring_e[tgt_slot] if row_ring[j] > 0 else ring_i[tgt_slot]
-        for s in range(lo, hi):
-            ring[np.uint32(indices[s])] += to_fixed(data[s])
+        rings = ring_e if row_ring[j] > 0 else ring_i
+        if row_delay[j] > 0:
+            tgt_slot = slot + row_delay[j]  # 1 <= delay < n_slots: wrap once, no division
+            if tgt_slot >= n_slots:
+                tgt_slot -= n_slots
+            ring = rings[tgt_slot]
+            for s in range(lo, hi):
+                ring[np.uint32(indices[s])] += to_fixed(data[s])
+            return
+        for s in range(lo, hi):  # one sign, several delays
+            tgt_slot = slot + delays[s]
+            if tgt_slot >= n_slots:
+                tgt_slot -= n_slots
+            rings[tgt_slot, np.uint32(indices[s])] += to_fixed(data[s])
         return
     for s in range(lo, hi):
         tgt_slot = slot + delays[s]
