@@ -562,6 +562,11 @@ def simulate_batch_serial(*args):
     ``chunks=None``, and so on (see :func:`run_sequence`), so that the kernel compiled for it leaves those
     paths out.
     """
+    _batch_kernel(*_kernel_args(args))
+
+
+def _kernel_args(args):
+    """The arguments of :func:`_batch_kernel` for the backend arguments ``args`` (see :func:`simulate_batch_serial`)."""
     *common, th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks = args
     indptr, data, delays, pop_bounds, pop_params = common[15], common[17], common[18], common[20], common[21]
     if not np.any(pop_params[:, HAS_DRIVE] != 0.0):
@@ -574,14 +579,15 @@ def simulate_batch_serial(*args):
     largest = int(np.diff(pop_bounds).max(initial=0))
     chunks = np.int64(n_chunks) if n_chunks > 1 and largest >= n_chunks * MIN_CHUNK_NEURONS else None
     conductance = np.int64(1) if np.any(pop_params[:, COND] != 0.0) else None
-    _batch_kernel(*common, th_off, learn, chunks, rows, conductance)
+    return (*common, th_off, learn, chunks, rows, conductance)
 
 
 def simulate_batch(*args, n_threads, chunks_per_thread=8):
     """Spread the sequences ``args[3]`` of a batch over ``n_threads`` Python threads.
 
-    Each thread runs :func:`simulate_batch_serial` (which releases the GIL)
-    on small chunks of sequences taken in turn, so ragged batches balance.
+    Each thread runs the kernel of :func:`simulate_batch_serial` (which
+    releases the GIL) on small chunks of sequences taken in turn, so ragged
+    batches balance; the layouts are computed once, before the threads start.
     Sequences write disjoint rows of the outputs, and their random draws
     depend only on (seed, sequence step, neuron), so the result does not
     depend on the threads.  (A ``prange`` kernel would do the same, but its
@@ -589,12 +595,13 @@ def simulate_batch(*args, n_threads, chunks_per_thread=8):
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    kernel_args = _kernel_args((*args, np.int64(1)))  # one thread per chunk: no neuron split
     seq_ids = args[3]
     size = max(1, -(-len(seq_ids) // (n_threads * chunks_per_thread)))
     parts = [seq_ids[k:k + size] for k in range(0, len(seq_ids), size)]
 
     def run(part):
-        simulate_batch_serial(*args[:3], part, *args[4:], np.int64(1))
+        _batch_kernel(*kernel_args[:3], part, *kernel_args[4:])
 
     with ThreadPoolExecutor(max_workers=min(n_threads, len(parts))) as pool:
         list(pool.map(run, parts))  # re-raises a worker's exception here
