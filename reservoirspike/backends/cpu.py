@@ -32,7 +32,9 @@ from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY,
 llvm.set_option("reservoirspike", "-vectorize-memory-check-threshold=1024")
 
 # Target indices in the scatter loops are cast to unsigned: a signed index makes Numba test it for
-# Python-style negative wraparound at every synapse (1.5x the cost of a plain scatter-add).
+# Python-style negative wraparound at every synapse (1.5x the cost of a plain scatter-add).  The
+# fixed-point add by sign is written out in each loop: a shared inlined helper that takes the rings
+# made static and plastic runs 2x slower (reference counting of the array arguments per synapse).
 
 # columns of the per-population parameter table (see reservoirspike.neurons.propagators)
 POP_COLUMNS = ("v_reset", "v_threshold", "ref_steps", "p_mm", "p_me", "p_mye", "p_ee", "p_eye", "p_yye",
