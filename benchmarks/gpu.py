@@ -14,6 +14,7 @@ Compilation is timed apart (a first small call); run times are medians over
 ``--repeats``.  Rows the CPU did not run are printed as "not measured".
 
     python benchmarks/gpu.py [--sequences 1000,10000,100000] [--cpu-sequences 1000,10000]
+                             [--variants 'general:kernel=general;r512:resident_threads=512'] [--variant-sequences 10000]
                              [--n 65536,262144,1048576] [--cpu-n 65536,262144,1048576] [--duration 0.2] [--json]
 """
 
@@ -43,31 +44,62 @@ def _timed(fn, repeats):
     return float(np.median(times)), out
 
 
-def batch_rows(backends, sizes_by_backend, repeats, steps=1000):
+def parse_variants(text):
+    """``"name:field=value,field=value;name2:..."`` -> {name: {LAUNCH field: value}} (ints where they parse)."""
+    variants = {}
+    for spec in filter(None, (v.strip() for v in text.split(";"))):
+        name, _, fields = spec.partition(":")
+        overrides = {}
+        for item in filter(None, fields.split(",")):
+            key, _, value = item.partition("=")
+            overrides[key] = int(value) if value.lstrip("-").isdigit() else value
+        variants[name] = overrides
+    return variants
+
+
+def _with_launch(overrides, fn):
+    """Run ``fn()`` with the CUDA launch configuration patched by ``overrides``."""
+    from reservoirspike.backends import cuda as gpu
+
+    saved = {key: getattr(gpu.LAUNCH, key) for key in overrides}
+    for key, value in overrides.items():
+        setattr(gpu.LAUNCH, key, value)
+    try:
+        return fn()
+    finally:
+        for key, value in saved.items():
+            setattr(gpu.LAUNCH, key, value)
+
+
+def batch_rows(systems, repeats, steps=1000):
+    """``systems``: (label, backend, LAUNCH overrides, sizes) in order; the CPU first, so GPU rows compare."""
     net = batch_network()
     kw = dict(encoder=RATE_ENCODER, steps_per_frame=steps, record=("counts",), n_bins=10, random_state=0)
     rows, counts = [], {}
-    for backend in backends:
+    for label, backend, overrides, sizes in systems:
+        def run(X):
+            return _with_launch(overrides, lambda: simulate(net, X, backend=backend, **kw))
+
         t0 = time.perf_counter()
-        simulate(net, batch_input(2), backend=backend, **kw)
+        run(batch_input(2))
         compile_s = time.perf_counter() - t0
-        for n_seq in sizes_by_backend[backend]:
+        for n_seq in sizes:
             X = batch_input(n_seq)
             reps = repeats if n_seq <= 10000 else 1
-            run_s, res = _timed(lambda: simulate(net, X, backend=backend, **kw), reps)
-            counts[backend, n_seq] = res.counts
+            run_s, res = _timed(lambda: run(X), reps)
+            counts[label, n_seq] = res.counts
             spikes = int(res.total_spikes.sum())
-            rows.append({
-                "workload": "batch", "system": f"reservoirspike-{backend}", "n": net.n_neurons, "sequences": n_seq,
+            row = {
+                "workload": "batch", "system": label, "n": net.n_neurons, "sequences": n_seq,
                 "threads": numba.config.NUMBA_NUM_THREADS if backend == "cpu" else 0, "run_s": run_s,
                 "compile_s": compile_s, "spikes": spikes, "rate_hz": res.mean_rate,
                 "events_per_s": spikes * net.n_synapses / net.n_neurons / run_s,
                 "sequences_per_s": n_seq / run_s, "launch": res.launch,
-            })
-    for row in rows:
-        key = ("cpu", row["sequences"])
-        if row["system"].endswith("cuda") and key in counts:
-            row["same_as_cpu"] = bool(np.array_equal(counts[key], counts["cuda", row["sequences"]]))
+            }
+            if backend == "cuda" and ("cpu", n_seq) in counts:
+                row["same_as_cpu"] = bool(np.array_equal(counts["cpu", n_seq], res.counts))
+            rows.append(row)
+            print(json.dumps(row), flush=True)
     return rows
 
 
@@ -92,7 +124,7 @@ def cuba_rows(backends, sizes_by_backend, duration_s, repeats):
             spikes_of[backend, n] = res.spike_steps(0)
             spikes = int(res.total_spikes.sum())
             rows.append({
-                "workload": "cuba", "system": f"reservoirspike-{backend}", "n": n, "duration_s": duration_s,
+                "workload": "cuba", "system": backend, "n": n, "duration_s": duration_s,
                 "threads": 1 if backend == "cpu" else 0, "run_s": run_s, "compile_s": compile_s,
                 "build_s": build_s, "spikes": spikes, "rate_hz": res.mean_rate,
                 "events_per_s": spikes * net.n_synapses / n / run_s, "per_bio_second_s": run_s / duration_s,
@@ -101,7 +133,7 @@ def cuba_rows(backends, sizes_by_backend, duration_s, repeats):
         if ("cpu", n) in spikes_of and ("cuda", n) in spikes_of:
             same = all(np.array_equal(a, b) for a, b in zip(spikes_of["cpu", n], spikes_of["cuda", n]))
             for row in rows:
-                if row["n"] == n and row["system"].endswith("cuda"):
+                if row["n"] == n and row["system"] == "cuda":
                     row["same_as_cpu"] = same
         last = (net, spikes_of.get(("cuda", n)))
     return rows, last
@@ -120,9 +152,9 @@ def delivery_row(net, spikes):
 
 def _ratio(rows, workload, key, size_key):
     """GPU/CPU ratio of ``key`` per size, where both ran."""
-    cpu = {r[size_key]: r[key] for r in rows if r["workload"] == workload and r["system"].endswith("cpu")}
+    cpu = {r[size_key]: r[key] for r in rows if r["workload"] == workload and r["system"] == "cpu"}
     for r in rows:
-        if r["workload"] == workload and r["system"].endswith("cuda"):
+        if r["workload"] == workload and r["system"] != "cpu":
             size = r[size_key]
             r["gpu_over_cpu"] = (r[key] / cpu[size] if key != "run_s" else cpu[size] / r[key]) if size in cpu \
                 else None
@@ -135,17 +167,29 @@ def _ratio_text(row):
     return "not measured" if row["gpu_over_cpu"] is None else f"{row['gpu_over_cpu']:.1f}"
 
 
+def _launch_text(launch):
+    """The launch facts worth a column: kernel, teams x threads, neurons a thread, registers, local memory."""
+    if not launch or launch.get("backend") != "cuda":
+        return ""
+    text = f"{launch.get('kernel', '')} {launch.get('teams')}x{launch.get('threads')}"
+    if "per_thread" in launch:
+        text += f" {launch['per_thread']}/thread ring {'shared' if launch['ring_in_shared'] else 'global'}"
+    if "registers" in launch:
+        text += f" {launch['registers']} reg {launch['local_bytes']} B local"
+    return text
+
+
 def print_tables(rows, device, batch_steps):
     print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"{numba.config.NUMBA_NUM_THREADS} Numba threads; GPU: {device}")
     print(f"\nbatch workload (N=1000, {batch_steps} steps, counts in 10 bins)")
     print(f"{'system':>20}{'sequences':>11}{'run s':>9}{'seq/s':>11}{'events/s':>11}{'rate Hz':>9}"
-          f"{'GPU/CPU':>9}{'same':>6}{'compile s':>11}")
+          f"{'GPU/CPU':>9}{'same':>6}{'compile s':>11}  launch")
     for r in (r for r in rows if r["workload"] == "batch"):
         ratio = _ratio_text(r)
         print(f"{r['system']:>20}{r['sequences']:>11}{r['run_s']:>9.3f}{r['sequences_per_s']:>11.1f}"
               f"{r['events_per_s']:>11.3g}{r['rate_hz']:>9.2f}{ratio:>9}{str(r.get('same_as_cpu', '')):>6}"
-              f"{r['compile_s']:>11.2f}")
+              f"{r['compile_s']:>11.2f}  {_launch_text(r['launch'])}")
     print("\nCUBA (80 synapses a neuron, dt=0.1 ms)")
     print(f"{'system':>20}{'n':>9}{'run s':>9}{'s/bio-s':>9}{'events/s':>11}{'rate Hz':>9}{'GPU/CPU':>9}"
           f"{'same':>6}{'compile s':>11}")
@@ -164,6 +208,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sequences", default="1000,10000,100000")
     parser.add_argument("--cpu-sequences", default="1000,10000")
+    parser.add_argument("--variants", default="", help="other CUDA launch configurations for the batch workload, "
+                        "'name:field=value,...;name2:...' (fields of reservoirspike.backends.cuda.LAUNCH)")
+    parser.add_argument("--variant-sequences", default="10000", help="batch sizes the variants run")
+    parser.add_argument("--skip-cuba", action="store_true", help="batch workload only")
     parser.add_argument("--n", default="65536,262144,1048576", help="CUBA sizes on the GPU")
     parser.add_argument("--cpu-n", default="65536,262144,1048576", help="CUBA sizes on the CPU")
     parser.add_argument("--duration", type=float, default=0.2, help="CUBA biological seconds")
@@ -175,21 +223,22 @@ def main(argv=None):
     from reservoirspike.backends import cuda as gpu
 
     gpu.check_available()
-    name, n_sm, _ = gpu.device_properties()
-    device = f"{name} ({n_sm} multiprocessors)"
-    rows = batch_rows(("cpu", "cuda"), {"cpu": _ints(args.cpu_sequences), "cuda": _ints(args.sequences)},
-                      args.repeats, args.batch_steps)
+    gpu_name, n_sm, _ = gpu.device_properties()
+    device = f"{gpu_name} ({n_sm} multiprocessors)"
+    systems = [("cpu", "cpu", {}, _ints(args.cpu_sequences)), ("cuda", "cuda", {}, _ints(args.sequences))]
+    systems += [(f"cuda[{name}]", "cuda", overrides, _ints(args.variant_sequences))
+                for name, overrides in parse_variants(args.variants).items()]
+    rows = batch_rows(systems, args.repeats, args.batch_steps)
     _ratio(rows, "batch", "sequences_per_s", "sequences")
-    for r in rows:
-        print(json.dumps(r), flush=True)
-    more, (net, spikes) = cuba_rows(("cpu", "cuda"), {"cpu": _ints(args.cpu_n), "cuda": _ints(args.n)},
-                                    args.duration, args.repeats)
-    _ratio(more, "cuba", "run_s", "n")
-    rows += more
-    for r in more:
-        print(json.dumps(r), flush=True)
-    if spikes is not None and not gpu.simulator_enabled():
-        rows.append(delivery_row(net, spikes))
+    if not args.skip_cuba:
+        more, (net, spikes) = cuba_rows(("cpu", "cuda"), {"cpu": _ints(args.cpu_n), "cuda": _ints(args.n)},
+                                        args.duration, args.repeats)
+        _ratio(more, "cuba", "run_s", "n")
+        rows += more
+        for r in more:
+            print(json.dumps(r), flush=True)
+        if spikes is not None and not gpu.simulator_enabled():
+            rows.append(delivery_row(net, spikes))
     print_tables(rows, device, args.batch_steps)
     if args.json:
         for r in rows:

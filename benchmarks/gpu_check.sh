@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The GPU check in one go: install (numba, numba-cuda and scikit-learn are expected to be there), the CUDA
 # tests on the real device, then the GPU benchmark against this machine's CPU backend.  Extra arguments go
-# to benchmarks/gpu.py.  Writes logs to $OUT when set (the lent-device tool), else to ./gpu-check-logs.
+# to benchmarks/gpu.py (by default the batch workload also runs a few other launch configurations at 10 000
+# sequences, so one lease compares them).  Writes logs to $OUT when set (the lent-device tool), else to
+# ./gpu-check-logs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 logs="${OUT:-gpu-check-logs}"
@@ -12,5 +14,15 @@ python3 -m pip install -q --no-build-isolation --no-deps -e . 2>&1 | tail -2
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm,clocks.max.mem --format=csv
 python3 -c "import numba, numba_cuda, numpy, sklearn; print('numba', numba.__version__, 'numba-cuda', \
 numba_cuda.__version__, 'numpy', numpy.__version__, 'scikit-learn', sklearn.__version__)"
-python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py --durations=5 2>&1 | tee "$logs/tests.log"
+# the tests compile many kernels: spread them over the host's cores when pytest-xdist is there
+parallel=()
+python3 -c "import xdist" 2>/dev/null && parallel=(-n 8)
+python3 -m pytest -q -p no:cacheprovider "${parallel[@]}" tests/test_cuda.py --durations=5 2>&1 | tee "$logs/tests.log"
+variants="general:kernel=general"
+variants+=";r512:resident_threads=512"
+variants+=";r512-64reg:resident_threads=512,max_registers=64"
+variants+=";r256-64reg:resident_threads=256,max_registers=64"
+variants+=";r256-128reg:resident_threads=256,max_registers=128"
+variants+=";r1024-global-ring:shared_bytes=0"
+if [ $# -eq 0 ]; then set -- --variants "$variants"; fi
 python3 benchmarks/gpu.py "$@" 2>&1 | tee "$logs/bench.log"

@@ -96,6 +96,71 @@ def test_poisson_input_with_delays_ragged_batch_two_blocks():
     assert cuda.launch["team"] == "block" and cuda.launch["teams"] >= 2
 
 
+@pytest.mark.parametrize("launch", [
+    dict(kernel="general"),
+    dict(kernel="resident", resident_threads=32),  # two neurons a thread
+    dict(kernel="resident", shared_bytes=0),  # delay rings in device memory
+], ids=["general", "resident-two-a-thread", "resident-rings-in-device-memory"])
+def test_block_kernels_and_their_layouts_agree_with_the_cpu(launch):
+    for name, value in launch.items():
+        setattr(gpu.LAUNCH, name, value)
+    rng = np.random.default_rng(0)
+    X = [rng.uniform(0, 1, size=(T, 5)) for T in (20, 31)]
+    cpu, cuda = _both(_net(), X, encoder="poisson", steps_per_frame=2, record=("spikes", "counts", "traces", "final"),
+                      n_bins=3, random_state=3)
+    _assert_same(cpu, cuda)
+    assert cuda.launch["kernel"] == launch["kernel"]
+    if launch["kernel"] == "resident":
+        assert cuda.launch["per_thread"] == (2 if launch.get("resident_threads") == 32 else 1)
+        assert cuda.launch["ring_in_shared"] == ("shared_bytes" not in launch)
+
+
+def _noisy_alpha_net():
+    noisy = LIF(tau_m=10.0, tau_e=0.5, tau_i=1.0, synapse="alpha", noise_mean=28.0, noise_std=40.0,
+                v_rest=-70.0, v_reset=-70.0, v_threshold=-55.0, t_ref=1.0)
+    net = random_reservoir(30, connectivity=0.2, weights={"E": 20.0, "I": -30.0}, delay=(0.5, 2.0),
+                           neuron=noisy, inhibitory_neuron=LIF(tau_m=10.0, tau_e=0.5, tau_i=1.0, synapse="alpha"),
+                           dt=0.1, random_state=4)
+    return connect_inputs(net, 3, connectivity=0.5, weight=60.0, random_state=5)
+
+
+def _conductance_net():
+    cond = LIF(tau_m=10.0, tau_e=5.0, v_rest=-74.0, v_reset=-60.0, v_threshold=-54.0, t_ref=1.0, e_rev_exc=0.0)
+    net = random_reservoir(30, connectivity=0.2, weights={"E": 0.05, "I": -2.0}, delay=(1.0, 3.0), neuron=cond,
+                           inhibitory_neuron=LIF(), dt=0.5, random_state=2)
+    return connect_inputs(net, 5, connectivity=0.5, weight=0.3, random_state=3)
+
+
+_RATES = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
+
+
+@pytest.mark.parametrize("case", ["current-adaptive-uniform-start", "alpha-noise", "conductance"])
+def test_resident_kernel_neuron_models_and_records(case):
+    """The resident kernel (state in registers) on what the state-recording tests run on the general one."""
+    gpu.LAUNCH.kernel = "resident"
+    if case == "current-adaptive-uniform-start":
+        net = _net(neuron=AdaptiveLIF(tau_adapt=80.0, delta_threshold=2.0, bias=5.0), sign="mixed", seed=11)
+        X = list(np.random.default_rng(1).normal(size=(2, 12, 5)))
+        kw = dict(encoder="current", steps_per_frame=3, v_init="uniform", random_state=5)
+    elif case == "alpha-noise":
+        net, X = _noisy_alpha_net(), np.full((1, 1, 3), 100.0)
+        kw = dict(encoder=_RATES, steps_per_frame=150, random_state=8)
+    else:
+        net, X = _conductance_net(), np.full((1, 2, 5), 150.0)
+        kw = dict(encoder=_RATES, steps_per_frame=40, random_state=4)
+    cpu, cuda = _both(net, X, record=("spikes", "counts", "steps", "final"), n_bins=2, **kw)
+    assert cuda.launch["kernel"] == "resident"
+    _assert_same(cpu, cuda, min_spikes=5)
+    _assert_close_state(cpu.steps, cuda.steps)
+
+
+def test_resident_kernel_is_refused_where_it_does_not_apply():
+    gpu.LAUNCH.kernel = "resident"
+    with pytest.raises(ValueError, match="LAUNCH.kernel='resident' needs"):
+        simulate(_net(), np.full((1, 4, 5), 0.5), backend="cuda", encoder="poisson", record=("state",),
+                 state_neurons=[0], random_state=0)
+
+
 def test_current_input_adaptive_neurons_uniform_start_steps_and_state():
     net = _net(neuron=AdaptiveLIF(tau_adapt=80.0, delta_threshold=2.0, bias=5.0), sign="mixed", seed=11)
     X = list(np.random.default_rng(1).normal(size=(2, 12, 5)))
@@ -117,29 +182,15 @@ def test_delta_and_latency_encoders():
 
 def test_alpha_synapses_and_noisy_background():
     """Background noise uses log/sin/cos: spikes must agree; V may differ in the last bits on a GPU."""
-    noisy = LIF(tau_m=10.0, tau_e=0.5, tau_i=1.0, synapse="alpha", noise_mean=28.0, noise_std=40.0,
-                v_rest=-70.0, v_reset=-70.0, v_threshold=-55.0, t_ref=1.0)
-    net = random_reservoir(30, connectivity=0.2, weights={"E": 20.0, "I": -30.0}, delay=(0.5, 2.0),
-                           neuron=noisy, inhibitory_neuron=LIF(tau_m=10.0, tau_e=0.5, tau_i=1.0, synapse="alpha"),
-                           dt=0.1, random_state=4)
-    net = connect_inputs(net, 3, connectivity=0.5, weight=60.0, random_state=5)
-    rates = np.full((1, 1, 3), 100.0)
-    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
-    cpu, cuda = _both(net, rates, encoder=enc, steps_per_frame=150, record=("spikes", "state"),
-                      state_neurons=[0, 1, 2], random_state=8)
+    cpu, cuda = _both(_noisy_alpha_net(), np.full((1, 1, 3), 100.0), encoder=_RATES, steps_per_frame=150,
+                      record=("spikes", "state"), state_neurons=[0, 1, 2], random_state=8)
     _assert_same(cpu, cuda, min_spikes=5)
     _assert_close_state(cpu.state, cuda.state)
 
 
 def test_conductance_based_excitation():
-    cond = LIF(tau_m=10.0, tau_e=5.0, v_rest=-74.0, v_reset=-60.0, v_threshold=-54.0, t_ref=1.0, e_rev_exc=0.0)
-    net = random_reservoir(30, connectivity=0.2, weights={"E": 0.05, "I": -2.0}, delay=(1.0, 3.0), neuron=cond,
-                           inhibitory_neuron=LIF(), dt=0.5, random_state=2)
-    net = connect_inputs(net, 5, connectivity=0.5, weight=0.3, random_state=3)
-    rates = np.full((1, 2, 5), 150.0)
-    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
-    cpu, cuda = _both(net, rates, encoder=enc, steps_per_frame=40, record=("spikes", "state"),
-                      state_neurons=[0, 5], random_state=4)
+    cpu, cuda = _both(_conductance_net(), np.full((1, 2, 5), 150.0), encoder=_RATES, steps_per_frame=40,
+                      record=("spikes", "state"), state_neurons=[0, 5], random_state=4)
     _assert_same(cpu, cuda, min_spikes=5)
     _assert_close_state(cpu.state, cuda.state)
 
@@ -212,13 +263,16 @@ def test_estimator_transform_on_cuda_equals_cpu():
 
 
 @needs_gpu
-def test_batch_workload_sample_on_gpu():
+@pytest.mark.parametrize("kernel", ["resident", "general"])
+def test_batch_workload_sample_on_gpu(kernel):
     from reservoirspike.workloads import batch_input, batch_network
 
+    gpu.LAUNCH.kernel = kernel
     net = batch_network()
     X = batch_input(64)
     kw = dict(encoder=RATE_ENCODER, steps_per_frame=1000, record=("counts", "spikes"), n_bins=10, random_state=0)
     cpu, cuda = _both(net, X, **kw)
+    assert cuda.launch["kernel"] == kernel
     _assert_same(cpu, cuda)
 
 

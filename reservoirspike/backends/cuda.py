@@ -80,6 +80,21 @@ class LaunchConfig:
         Register cap a thread handed to the compiler (None: its choice).
         Fewer registers let more warps reside on a multiprocessor at the
         price of spills; kernels already compiled keep their setting.
+    kernel : {"auto", "general", "resident"}
+        Which kernel runs block-mode sequences.  The resident kernel
+        (:mod:`reservoirspike.backends.cuda_resident`) keeps a team's neuron
+        state in registers and its delay rings in shared memory; ``"auto"``
+        uses it wherever it applies (runs that neither learn nor record
+        per-step state, networks of at most ``resident_threads x
+        resident_max_per_thread`` neurons), ``"resident"`` raises where it
+        does not apply.  Both give the same spikes.
+    resident_threads : int
+        Threads a team of the resident kernel (a multiple of 32, at most 1024).
+    resident_max_per_thread : int
+        Neurons a thread of the resident kernel may own.
+    shared_bytes : int
+        Dynamic shared memory a block may ask for (48 KiB unless the device
+        has been set to allow more).
     """
 
     threads: int = 256
@@ -88,6 +103,10 @@ class LaunchConfig:
     max_teams: int = None
     team: str = "auto"
     max_registers: int = None
+    kernel: str = "auto"
+    resident_threads: int = 1024
+    resident_max_per_thread: int = 4
+    shared_bytes: int = 48 * 1024
 
 
 LAUNCH = LaunchConfig()
@@ -215,6 +234,73 @@ class KernelFeatures:
     input_mode: int
 
 
+def _neuron_functions(with_conductance):
+    """Device functions of one neuron's step, shared by both kernels: ``(frame_v_inf, noise_kick, neuron_step)``.
+
+    They take and return scalars, so a kernel may keep the state in device
+    memory or in registers; the arithmetic is the CPU kernel's, operation for
+    operation.
+    """
+    global cuda
+    cuda = numba_cuda()
+
+    membrane_step = device_twin(_math.membrane_step)
+    conductance_membrane_step = device_twin(_math.conductance_membrane_step)
+    standard_normal = device_twin(_math.standard_normal)
+    fixed_inv = _math.FIXED_INV
+
+    @cuda.jit(device=True)
+    def frame_v_inf(j, frame, dense, inT_indptr, inT_channel, inT_data, v_rest, bias):
+        """V_inf of a neuron with input synapses while a frame of current input is held."""
+        drive = bias[j]
+        for s in range(inT_indptr[j], inT_indptr[j + 1]):
+            drive += dense[frame, inT_channel[s]] * inT_data[s]
+        return v_rest[j] + drive
+
+    @cuda.jit(device=True)
+    def noise_kick(key_noise, j, p, pop_drive, v, ie, ye):
+        """One step of background noise: the exact increments of V, I_e and y_e (three shared normal draws)."""
+        x0, x1, x2 = standard_normal(key_noise, j)
+        v += pop_drive[p, 0, 0] + pop_drive[p, 0, 1] * x0 + pop_drive[p, 0, 2] * x1 + pop_drive[p, 0, 3] * x2
+        ie += pop_drive[p, 1, 0] + pop_drive[p, 1, 1] * x0 + pop_drive[p, 1, 2] * x1 + pop_drive[p, 1, 3] * x2
+        ye += pop_drive[p, 2, 0] + pop_drive[p, 2, 1] * x0 + pop_drive[p, 2, 2] * x1 + pop_drive[p, 2, 3] * x2
+        return v, ie, ye
+
+    @cuda.jit(device=True)
+    def neuron_step(p, pop_params, re, ri, v, v_inf, ie, ye, ii, yi, theta, trace, r, th_off_j, trace_decay):
+        """The exact step, refractory clamp, threshold and reset of one neuron.
+
+        ``re``/``ri`` are the step's fixed-point excitatory/inhibitory input.
+        Returns the new ``(v, ie, ye, ii, yi, theta, trace, refractory, fired)``.
+        """
+        yi = yi + ri * fixed_inv
+        if with_conductance and pop_params[p, COND] != 0.0:
+            g = ie + ye + re * fixed_inv
+            v_new = conductance_membrane_step(v, v_inf, g, pop_params[p, G_AVG], pop_params[p, E_REV],
+                                              pop_params[p, DT_TAU], ii, pop_params[p, P_MI], yi, pop_params[p, P_MYI])
+            ie = g * pop_params[p, P_EE]
+            ye = 0.0
+        else:
+            ye = ye + re * fixed_inv
+            v_new = membrane_step(v, v_inf, pop_params[p, P_MM], ie, pop_params[p, P_ME], ye, pop_params[p, P_MYE],
+                                  ii, pop_params[p, P_MI], yi, pop_params[p, P_MYI])
+            ie = ie * pop_params[p, P_EE] + ye * pop_params[p, P_EYE]
+            ye = ye * pop_params[p, P_YYE]
+        ii = ii * pop_params[p, P_II] + yi * pop_params[p, P_IYI]
+        yi = yi * pop_params[p, P_YYI]
+        v_reset = pop_params[p, V_RESET]
+        vj = v_reset if r > 0 else v_new
+        th = theta * pop_params[p, P_AA]
+        f = vj >= pop_params[p, V_TH] + th_off_j + th
+        v = v_reset if f else vj
+        r = np.int32(pop_params[p, REF]) if f else np.int32(max(r - 1, 0))
+        theta = th + pop_params[p, DTHETA] if f else th
+        trace = trace * trace_decay + (1.0 if f else 0.0)
+        return v, ie, ye, ii, yi, theta, trace, r, f
+
+    return frame_v_inf, noise_kick, neuron_step
+
+
 def _kernel_function(features=KernelFeatures(True, True, True, -1)):
     """The simulation kernel's Python function, closing over the device twins of the shared math.
 
@@ -223,9 +309,7 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
     global cuda
     cuda = numba_cuda()
 
-    membrane_step = device_twin(_math.membrane_step)
-    conductance_membrane_step = device_twin(_math.conductance_membrane_step)
-    standard_normal = device_twin(_math.standard_normal)
+    frame_v_inf, noise_kick, neuron_step = _neuron_functions(features.conductance)
     to_fixed = device_twin(_math.to_fixed)
     step_key = device_twin(_rng.step_key)
     uniform = device_twin(_rng.uniform)
@@ -235,7 +319,6 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
     post_update = device_twin(plastic.post_update)
     scale_neuron_inputs = device_twin(plastic.scale_neuron_inputs)
     threshold_shift = device_twin(plastic.threshold_shift)
-    fixed_inv = _math.FIXED_INV
     stream_init, stream_input, stream_noise = _rng.STREAM_INIT, _rng.STREAM_INPUT, _rng.STREAM_NOISE
     pl_ip, pl_scale, scale_every = plastic.PL_IP, plastic.PL_SCALE, plastic.SCALE_EVERY
     ip_eta, ip_target, ip_bound = plastic.IP_ETA, plastic.IP_TARGET, plastic.IP_BOUND
@@ -350,19 +433,12 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
                 key_noise = step_key(seed, stream_noise, t) if with_noise else np.uint64(0)
                 for j in range(rank, n, size):
                     if new_frame and inT_indptr[j + 1] > inT_indptr[j]:  # others keep v_rest + bias
-                        drive = bias[j]
-                        for s in range(inT_indptr[j], inT_indptr[j + 1]):
-                            drive += dense[frame, inT_channel[s]] * inT_data[s]
-                        fst[team, VINF, j] = v_rest[j] + drive
+                        fst[team, VINF, j] = frame_v_inf(j, frame, dense, inT_indptr, inT_channel, inT_data, v_rest,
+                                                         bias)
                     p = pop_of[j]
                     if with_noise and pop_params[p, HAS_DRIVE] != 0.0:
-                        x0, x1, x2 = standard_normal(key_noise, j)
-                        fst[team, V, j] += (pop_drive[p, 0, 0] + pop_drive[p, 0, 1] * x0 + pop_drive[p, 0, 2] * x1
-                                            + pop_drive[p, 0, 3] * x2)
-                        fst[team, IE, j] += (pop_drive[p, 1, 0] + pop_drive[p, 1, 1] * x0
-                                             + pop_drive[p, 1, 2] * x1 + pop_drive[p, 1, 3] * x2)
-                        fst[team, YE, j] += (pop_drive[p, 2, 0] + pop_drive[p, 2, 1] * x0
-                                             + pop_drive[p, 2, 2] * x1 + pop_drive[p, 2, 3] * x2)
+                        fst[team, V, j], fst[team, IE, j], fst[team, YE, j] = noise_kick(
+                            key_noise, j, p, pop_drive, fst[team, V, j], fst[team, IE, j], fst[team, YE, j])
                 if with_poisson and input_mode == INPUT_POISSON:
                     key_in = step_key(seed, stream_input, t)
                     for c in range(rank, n_in, size):
@@ -391,36 +467,18 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
                     ri = ring_i[team, slot, j]
                     ring_e[team, slot, j] = 0
                     ring_i[team, slot, j] = 0
-                    v = fst[team, V, j]
-                    ie = fst[team, IE, j]
-                    ii = fst[team, II, j]
-                    yi = fst[team, YI, j] + ri * fixed_inv
-                    if with_conductance and pop_params[p, COND] != 0.0:
-                        g = ie + fst[team, YE, j] + re * fixed_inv
-                        v_new = conductance_membrane_step(v, fst[team, VINF, j], g, pop_params[p, G_AVG],
-                                                          pop_params[p, E_REV], pop_params[p, DT_TAU], ii,
-                                                          pop_params[p, P_MI], yi, pop_params[p, P_MYI])
-                        fst[team, IE, j] = g * pop_params[p, P_EE]
-                        fst[team, YE, j] = 0.0
-                    else:
-                        ye = fst[team, YE, j] + re * fixed_inv
-                        v_new = membrane_step(v, fst[team, VINF, j], pop_params[p, P_MM], ie, pop_params[p, P_ME],
-                                              ye, pop_params[p, P_MYE], ii, pop_params[p, P_MI], yi,
-                                              pop_params[p, P_MYI])
-                        fst[team, IE, j] = ie * pop_params[p, P_EE] + ye * pop_params[p, P_EYE]
-                        fst[team, YE, j] = ye * pop_params[p, P_YYE]
-                    fst[team, II, j] = ii * pop_params[p, P_II] + yi * pop_params[p, P_IYI]
-                    fst[team, YI, j] = yi * pop_params[p, P_YYI]
-                    v_reset = pop_params[p, V_RESET]
-                    r = refr[team, j]
-                    vj = v_reset if r > 0 else v_new
-                    th = fst[team, THETA, j] * pop_params[p, P_AA]
-                    f = vj >= pop_params[p, V_TH] + th_off[j] + th
-                    fst[team, V, j] = v_reset if f else vj
-                    refr[team, j] = np.int32(pop_params[p, REF]) if f else max(r - 1, 0)
-                    fst[team, THETA, j] = th + pop_params[p, DTHETA] if f else th
-                    trace = fst[team, TRACE, j] * trace_decay + (1.0 if f else 0.0)
+                    v, ie, ye, ii, yi, theta, trace, r, f = neuron_step(
+                        p, pop_params, re, ri, fst[team, V, j], fst[team, VINF, j], fst[team, IE, j],
+                        fst[team, YE, j], fst[team, II, j], fst[team, YI, j], fst[team, THETA, j],
+                        fst[team, TRACE, j], refr[team, j], th_off[j], trace_decay)
+                    fst[team, V, j] = v
+                    fst[team, IE, j] = ie
+                    fst[team, YE, j] = ye
+                    fst[team, II, j] = ii
+                    fst[team, YI, j] = yi
+                    fst[team, THETA, j] = theta
                     fst[team, TRACE, j] = trace
+                    refr[team, j] = r
                     if f:
                         fired_list[team, par, cuda.atomic.add(ctr, (team, par), 1)] = j
                         if record & REC_COUNTS:
@@ -502,22 +560,31 @@ class _Compiled:
 
         return "simulator" if simulator_enabled() else tuple(numba.typeof(a) for a in args)
 
-    def get(self, features, args):
+    def get(self, features, args, resident=None, max_registers=None):
         """``(kernel, specialisation)``: the dispatcher, and its compiled kernel object for these argument
-        types (launch limits, registers; None under the simulator)."""
+        types (launch limits, registers; None under the simulator).
+
+        ``resident``: None for the general kernel, else ``(per_thread, ring_in_shared)`` of the resident
+        kernel (:mod:`reservoirspike.backends.cuda_resident`).  ``max_registers`` caps registers a thread.
+        """
         import numba
 
         cuda = numba_cuda()
         signature = self._signature(args)
-        key = (features, signature, LAUNCH.max_registers)
+        key = (features, resident, signature, max_registers)
         if key not in self._kernels:
             t0 = time.perf_counter()
-            python = _kernel_function(features)
+            if resident is None:
+                python = _kernel_function(features)
+            else:
+                from . import cuda_resident
+
+                python = cuda_resident.kernel_function(features, *resident)
             if signature == "simulator":  # the simulator runs the Python function itself
                 kernel = cuda.jit(python)
             else:
                 with _without_fma_contraction():
-                    kernel = cuda.jit(numba.void(*signature), lto=False, max_registers=LAUNCH.max_registers)(python)
+                    kernel = cuda.jit(numba.void(*signature), lto=False, max_registers=max_registers)(python)
                     kernel.inspect_asm(signature)  # builds the PTX now, under the options above
             self._kernels[key] = kernel
             self.compile_seconds += time.perf_counter() - t0
@@ -621,6 +688,8 @@ def simulate_batch(
         raise ValueError(f"LAUNCH.threads must be a multiple of 32, got {threads}")
     if LAUNCH.team not in ("auto", "block", "grid"):
         raise ValueError(f"LAUNCH.team must be 'auto', 'block' or 'grid', got {LAUNCH.team!r}")
+    if LAUNCH.kernel not in ("auto", "general", "resident"):
+        raise ValueError(f"LAUNCH.kernel must be 'auto', 'general' or 'resident', got {LAUNCH.kernel!r}")
     if LAUNCH.team == "auto":
         grid_mode = n >= LAUNCH.grid_mode_neurons and (plastic_run or n_seq < n_sm)
     else:
@@ -668,7 +737,15 @@ def simulate_batch(
                 mem.scratch(tag + "arrival_counts", (n_teams, n_slots), np.int64),
                 mem.scratch(tag + "counters", (n_teams, 3), np.int64))
 
+    resident = None if grid_mode or plastic_run or record & REC_STATE else _resident_plan(n, max_delay)
+    if LAUNCH.kernel == "resident" and resident is None:
+        raise ValueError("LAUNCH.kernel='resident' needs a run in block mode that does not learn or record "
+                         f"per-step state, and a network of at most {LAUNCH.resident_threads} x "
+                         f"{LAUNCH.resident_max_per_thread} neurons (this one has {n})")
+    if resident is not None:
+        threads = resident["threads"]
     info = {"backend": "cuda", "team": "grid" if grid_mode else "block", "threads": threads,
+            "kernel": "general" if resident is None else "resident",
             "features": dataclasses.asdict(features),
             "chunk_size": int(chunk_size), "n_chunks": len(chunks)}
     for chunk in chunks:
@@ -698,21 +775,15 @@ def simulate_batch(
                        np.int64(v_init_mode), np.int64(n_bins), np.float64(trace_decay), np.int64(record),
                        d_counts, d_bins, d_final, d_steps, np.int64(frame_base), d_sstep, d_sid, d_total,
                        d_state_ids, d_state, np.int64(row_base), d_th_off, np.int64(pl_mode), *d_pl)
-        # the kernel's types come from zero-team scratch, so the real scratch keeps its shape between calls
-        kernel, compiled = _COMPILED.get(features, (np.bool_(grid_mode), *args_before, *scratch(0, "probe ")))
-        if compiled is None:  # the simulator: grid barriers only work with one block; blocks run one by one
-            max_blocks = 1 if grid_mode else 2
+        if resident is not None:
+            blocks, n_teams, resources = _launch_resident(resident, features, m, args_before)
         else:
-            max_blocks = compiled.max_cooperative_grid_blocks(threads)
-        if max_blocks < 1:
-            raise RuntimeError(f"the simulation kernel does not fit on the device with {threads} threads a block")
-        if grid_mode:
-            blocks, n_teams = max(1, min(max_blocks, -(-n // threads))), 1
-        else:
-            n_teams = 1 if plastic_run else min(m, max_blocks, LAUNCH.max_teams or max_blocks)
-            blocks = n_teams
-        kernel[blocks, threads](np.bool_(grid_mode), *args_before, *scratch(n_teams))
-        info.update(blocks=int(blocks), teams=int(n_teams))
+            blocks, n_teams, resources = _launch_general(features, grid_mode, plastic_run, n, m, args_before,
+                                                         scratch)
+        info.update(blocks=int(blocks), teams=int(n_teams), **resources)
+        if resident is not None:
+            info.update(per_thread=resident["per_thread"], ring_in_shared=resident["ring_in_shared"],
+                        shared_bytes=resident["shared_bytes"])
         cuda.synchronize()
         if record & REC_COUNTS:
             counts[chunk] = d_counts.copy_to_host()
@@ -735,6 +806,87 @@ def simulate_batch(
         post_tr[:] = d_pl[4].copy_to_host()
     info["compile_s"] = _COMPILED.compile_seconds
     return info
+
+
+def _launch_general(features, grid_mode, plastic_run, n, m, args_before, scratch):
+    """Launch the general kernel on one chunk of ``m`` sequences; returns ``(blocks, teams, resources)``."""
+    threads = LAUNCH.threads
+    # the kernel's types come from zero-team scratch, so the real scratch keeps its shape between calls
+    kernel, compiled = _COMPILED.get(features, (np.bool_(grid_mode), *args_before, *scratch(0, "probe ")),
+                                     max_registers=LAUNCH.max_registers)
+    if compiled is None:  # the simulator: grid barriers only work with one block; blocks run one by one
+        max_blocks = 1 if grid_mode else 2
+    else:
+        max_blocks = compiled.max_cooperative_grid_blocks(threads)
+    if max_blocks < 1:
+        raise RuntimeError(f"the simulation kernel does not fit on the device with {threads} threads a block")
+    if grid_mode:
+        blocks, n_teams = max(1, min(max_blocks, -(-n // threads))), 1
+    else:
+        n_teams = 1 if plastic_run else min(m, max_blocks, LAUNCH.max_teams or max_blocks)
+        blocks = n_teams
+    kernel[blocks, threads](np.bool_(grid_mode), *args_before, *scratch(n_teams))
+    return blocks, n_teams, _resources(compiled)
+
+
+def _resident_plan(n, max_delay):
+    """How the resident kernel would run a network of ``n`` neurons, or None where it does not apply.
+
+    Threads a team: ``LAUNCH.resident_threads``, fewer for a smaller network
+    (whole warps); neurons a thread: as many as it takes, at most
+    ``LAUNCH.resident_max_per_thread``.  The rings go to shared memory when
+    they and the spike lists fit in ``LAUNCH.shared_bytes``.  The register cap
+    lets a whole block reside on one multiprocessor (64 K registers).
+    """
+    from . import cuda_resident
+
+    if LAUNCH.kernel == "general" or n == 0:
+        return None
+    if LAUNCH.resident_threads % 32 or not 32 <= LAUNCH.resident_threads <= 1024:
+        raise ValueError(f"LAUNCH.resident_threads must be a multiple of 32 in [32, 1024], "
+                         f"got {LAUNCH.resident_threads}")
+    threads = min(LAUNCH.resident_threads, 32 * -(-n // 32))
+    per_thread = -(-n // threads)
+    if per_thread > LAUNCH.resident_max_per_thread:
+        return None
+    ring_in_shared = cuda_resident.shared_bytes(n, max_delay, True) <= LAUNCH.shared_bytes
+    registers = min(255, (65536 // threads) // 8 * 8)
+    if LAUNCH.max_registers:
+        registers = min(registers, LAUNCH.max_registers)
+    return {"threads": threads, "per_thread": per_thread, "ring_in_shared": ring_in_shared,
+            "shared_bytes": cuda_resident.shared_bytes(n, max_delay, ring_in_shared), "max_registers": registers}
+
+
+def _launch_resident(plan, features, m, args_before):
+    """Launch the resident kernel on one chunk of ``m`` sequences; returns ``(blocks, teams, resources)``."""
+    n, max_delay = args_before[23].shape[0], int(args_before[19])
+    threads, shared = plan["threads"], plan["shared_bytes"]
+    resident_args = (*args_before[:37], args_before[40])  # ... spike totals, then th_off
+
+    def ring(n_teams):
+        size = 0 if plan["ring_in_shared"] else n_teams * 2 * (max_delay + 1) * n
+        return DEVICE_MEMORY.scratch("resident ring", (size,), np.int64)
+
+    kernel, compiled = _COMPILED.get(features, (*resident_args, ring(0)),
+                                     resident=(plan["per_thread"], plan["ring_in_shared"]),
+                                     max_registers=plan["max_registers"])
+    if compiled is None:  # the simulator runs blocks one by one
+        max_blocks = 2
+    else:
+        max_blocks = compiled.max_cooperative_grid_blocks(threads, shared)
+    if max_blocks < 1:
+        raise RuntimeError(f"the resident kernel does not fit on the device with {threads} threads and "
+                           f"{shared} bytes of shared memory a block")
+    n_teams = min(m, max_blocks, LAUNCH.max_teams or max_blocks)
+    kernel[n_teams, threads, 0, shared](*resident_args, ring(n_teams))
+    return n_teams, n_teams, _resources(compiled)
+
+
+def _resources(compiled):
+    """Registers and local memory (bytes) a thread of a compiled kernel uses (empty under the simulator)."""
+    if compiled is None:
+        return {}
+    return {"registers": int(compiled.regs_per_thread), "local_bytes": int(compiled.local_mem_per_thread)}
 
 
 def _sorted_spikes(steps, ids, totals, n, chunk, spike_step, spike_id):

@@ -1,0 +1,229 @@
+"""The resident CUDA kernel: a sequence's whole network state stays on one multiprocessor.
+
+For batches of many sequences through a network small enough for one
+thread block (at most ``threads x per_thread`` neurons), each block is a team
+that simulates one sequence at a time, and
+
+* each thread owns ``per_thread`` neurons (``j = rank + i * threads``) and
+  keeps their state (V, V_inf, synaptic variables, threshold, trace,
+  refractory count, spike count of the bin) in registers for the whole
+  sequence: device memory sees the outputs only;
+* the delay rings of fixed-point synaptic input live in the block's shared
+  memory when they fit (``2 x (max_delay + 1) x n x 8`` bytes), else in a
+  per-team slice of device memory; the step's spike list is in shared memory;
+* a step has two block barriers instead of three: the delivery of step t and
+  the input spikes of step t + 1 add into the rings together (integer adds
+  commute), and each thread keeps the running spike total itself.
+
+Everything else is the general kernel's (:mod:`reservoirspike.backends.cuda`):
+the same device functions for a neuron's step, the same fixed-point input, the
+same counter-based draws, so the spikes are the CPU's spike for spike.  Runs
+that learn or record per-step state use the general kernel.
+"""
+
+import numba
+import numpy as np
+
+from .. import _rng
+from . import _math
+from ._twin import device_twin
+from .cpu import (HAS_DRIVE, INPUT_CURRENT, INPUT_EVENTS, INPUT_POISSON, REC_BIN_TRACES, REC_COUNTS, REC_FINAL,
+                  REC_SPIKES, REC_STEPS, V_RESET, V_TH)
+
+cuda = None  # numba.cuda once a kernel is built: a module global, which the CUDA simulator swaps for its own
+
+
+def shared_bytes(n, max_delay, ring_in_shared):
+    """Dynamic shared memory of one team: the rings (when they are kept there), then two spike lists."""
+    ring = 2 * (max_delay + 1) * n * 8 if ring_in_shared else 0
+    return ring + 2 * n * 4
+
+
+def kernel_function(features, per_thread, ring_in_shared):
+    """The resident kernel's Python function for one feature set (see ``cuda.KernelFeatures``).
+
+    ``per_thread`` (neurons a thread owns) and ``ring_in_shared`` are fixed
+    when it is compiled.
+    """
+    from . import cuda as gpu
+
+    global cuda
+    cuda = gpu.numba_cuda()
+    frame_v_inf, noise_kick, neuron_step = gpu._neuron_functions(features.conductance)
+    to_fixed = device_twin(_math.to_fixed)
+    step_key = device_twin(_rng.step_key)
+    uniform = device_twin(_rng.uniform)
+    stream_init, stream_input, stream_noise = _rng.STREAM_INIT, _rng.STREAM_INPUT, _rng.STREAM_NOISE
+    with_noise = features.noise
+    any_input = features.input_mode < 0
+    with_current = any_input or features.input_mode == INPUT_CURRENT
+    with_poisson = any_input or features.input_mode == INPUT_POISSON
+    with_events = any_input or features.input_mode == INPUT_EVENTS
+    K = per_thread
+    float64, int32, int64 = numba.float64, numba.int32, numba.int64
+
+    @cuda.jit(device=True)
+    def ring_add(ring, at, inhibitory_offset, w):
+        """Add fixed-point ``w`` at ring index ``at`` (excitatory half) or ``at + inhibitory_offset``."""
+        if w >= 0:
+            cuda.atomic.add(ring, at, w)
+        else:
+            cuda.atomic.add(ring, at + inhibitory_offset, w)
+
+    def simulate(
+        offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense, ev_ptr, ev_channel,
+        in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
+        indptr, indices, data, delays, max_delay, pop_of, pop_params, pop_drive, v_rest, bias, v_init_mode,
+        n_bins, trace_decay, record, counts, bin_traces, final, step_traces, frame_base,
+        spike_step, spike_id, spike_total, th_off, ring_global,
+    ):
+        team, n_teams, rank, size = cuda.blockIdx.x, cuda.gridDim.x, cuda.threadIdx.x, cuda.blockDim.x
+        warp, lane, n_warps = rank // 32, rank % 32, size // 32
+        n = v_rest.shape[0]
+        n_slots = max_delay + 1
+        half = n_slots * n  # the inhibitory ring follows the excitatory one
+        n_in = in_indptr.shape[0] - 1
+        cap = spike_step.shape[1]
+        if ring_in_shared:
+            ring = cuda.shared.array(0, int64)
+            ring_base = 0
+            fired = cuda.shared.array(0, int32)
+            fired_base = 4 * half  # int32 index just past the two int64 rings
+        else:
+            ring = ring_global
+            ring_base = team * 2 * half
+            fired = cuda.shared.array(0, int32)
+            fired_base = 0
+        n_fired_of = cuda.shared.array(2, int32)  # spikes in the list of each step parity
+        # the state of this thread's neurons, in registers for a whole sequence
+        v = cuda.local.array(K, float64)
+        v_inf = cuda.local.array(K, float64)
+        ie = cuda.local.array(K, float64)
+        ye = cuda.local.array(K, float64)
+        ii = cuda.local.array(K, float64)
+        yi = cuda.local.array(K, float64)
+        theta = cuda.local.array(K, float64)
+        trace = cuda.local.array(K, float64)
+        refr = cuda.local.array(K, int32)
+        count = cuda.local.array(K, int32)
+        for q in range(team, seq_ids.shape[0], n_teams):
+            k = seq_ids[q]
+            start = offsets[k]
+            n_steps = offsets[k + 1] - start
+            frame_start = frame_offsets[k]
+            for i in range(K):  # a fresh sequence: rest (or uniform V), zero synaptic state and traces
+                j = rank + i * size
+                if j < n:
+                    v0 = v_rest[j]
+                    if v_init_mode == 1:
+                        p = pop_of[j]
+                        lo_v, hi_v = pop_params[p, V_RESET], pop_params[p, V_TH]
+                        v0 = lo_v + uniform(step_key(seed, stream_init, 0), j) * (hi_v - lo_v)
+                    v[i] = v0
+                    v_inf[i] = v_rest[j] + bias[j]
+                    ie[i] = 0.0
+                    ye[i] = 0.0
+                    ii[i] = 0.0
+                    yi[i] = 0.0
+                    theta[i] = 0.0
+                    trace[i] = 0.0
+                    refr[i] = 0
+                    count[i] = 0
+            for x in range(rank, 2 * half, size):
+                ring[ring_base + x] = 0
+            spikes_before = 0  # every thread keeps the running total of the team's spikes
+            # step counters kept by increments (64-bit division is slow on a GPU): ring slot, frame and the
+            # position in it, bin b = t * n_bins // n_steps and the first step of the next bin
+            slot = 0
+            frame = frame_start
+            in_frame = 0
+            b = 0
+            next_bin = (n_steps + n_bins - 1) // n_bins
+            cuda.syncthreads()
+            for t in range(n_steps):
+                row = start + t
+                par = t & 1
+                if rank == 0:  # last read two steps ago, behind two barriers
+                    n_fired_of[par] = 0
+                # A. frame drive and noise (own neurons), input spikes into the ring (a warp per input spike)
+                new_frame = with_current and input_mode == INPUT_CURRENT and in_frame == 0
+                key_noise = step_key(seed, stream_noise, t) if with_noise else np.uint64(0)
+                for i in range(K):
+                    j = rank + i * size
+                    if j < n:
+                        if new_frame and inT_indptr[j + 1] > inT_indptr[j]:  # others keep v_rest + bias
+                            v_inf[i] = frame_v_inf(j, frame, dense, inT_indptr, inT_channel, inT_data, v_rest, bias)
+                        if with_noise:
+                            p = pop_of[j]
+                            if pop_params[p, HAS_DRIVE] != 0.0:
+                                v[i], ie[i], ye[i] = noise_kick(key_noise, j, p, pop_drive, v[i], ie[i], ye[i])
+                if with_poisson and input_mode == INPUT_POISSON:
+                    key_in = step_key(seed, stream_input, t)
+                    for c in range(warp, n_in, n_warps):  # every lane draws the same number
+                        if uniform(key_in, c) < dense[frame, c]:
+                            for s in range(in_indptr[c] + lane, in_indptr[c + 1], 32):
+                                ring_add(ring, ring_base + slot * n + in_indices[s], half, to_fixed(in_data[s]))
+                elif with_events and input_mode == INPUT_EVENTS:
+                    for e in range(ev_ptr[row] + warp, ev_ptr[row + 1], n_warps):
+                        c = ev_channel[e]
+                        for s in range(in_indptr[c] + lane, in_indptr[c + 1], 32):
+                            ring_add(ring, ring_base + slot * n + in_indices[s], half, to_fixed(in_data[s]))
+                cuda.syncthreads()
+                # B. the exact neuron step of own neurons, threshold, records
+                bin_ends = t + 1 == next_bin or t == n_steps - 1
+                frame_ends = in_frame + 1 == frame_steps
+                for i in range(K):
+                    j = rank + i * size
+                    if j < n:
+                        at = ring_base + slot * n + j
+                        re = ring[at]
+                        ri = ring[at + half]
+                        ring[at] = 0
+                        ring[at + half] = 0
+                        v[i], ie[i], ye[i], ii[i], yi[i], theta[i], trace[i], refr[i], f = neuron_step(
+                            pop_of[j], pop_params, re, ri, v[i], v_inf[i], ie[i], ye[i], ii[i], yi[i], theta[i],
+                            trace[i], refr[i], th_off[j], trace_decay)
+                        if f:
+                            fired[fired_base + par * n + cuda.atomic.add(n_fired_of, par, 1)] = j
+                            count[i] += 1
+                        if (record & REC_STEPS) and frame_ends:
+                            step_traces[frame - frame_base, j] = trace[i]
+                        if bin_ends:
+                            if record & REC_COUNTS:
+                                counts[q, b, j] = count[i]
+                            if record & REC_BIN_TRACES:
+                                bin_traces[q, b, j] = trace[i]
+                            count[i] = 0
+                cuda.syncthreads()
+                # C. delivery (a warp per spike, its lanes over the synapses) and the spike record
+                n_fired = n_fired_of[par]
+                for e in range(warp, n_fired, n_warps):
+                    j = fired[fired_base + par * n + e]
+                    if lane == 0 and (record & REC_SPIKES) and spikes_before + e < cap:
+                        spike_step[q, spikes_before + e] = t
+                        spike_id[q, spikes_before + e] = j
+                    for s in range(indptr[j] + lane, indptr[j + 1], 32):
+                        tgt_slot = slot + delays[s]
+                        if tgt_slot >= n_slots:
+                            tgt_slot -= n_slots
+                        ring_add(ring, ring_base + tgt_slot * n + indices[s], half, to_fixed(data[s]))
+                spikes_before += n_fired
+                slot = 0 if slot + 1 == n_slots else slot + 1
+                if frame_ends:
+                    frame += 1
+                    in_frame = 0
+                else:
+                    in_frame += 1
+                if t + 1 == next_bin:
+                    b = ((t + 1) * n_bins) // n_steps
+                    next_bin = ((b + 1) * n_steps + n_bins - 1) // n_bins
+            if rank == 0:
+                spike_total[q] = spikes_before
+            if record & REC_FINAL:
+                for i in range(K):
+                    j = rank + i * size
+                    if j < n:
+                        final[q, j] = trace[i]
+            cuda.syncthreads()  # the last delivery ends before the next sequence clears the rings
+
+    return simulate
