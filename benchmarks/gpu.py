@@ -103,39 +103,44 @@ def batch_rows(systems, repeats, steps=1000):
     return rows
 
 
-def cuba_rows(backends, sizes_by_backend, duration_s, repeats):
-    rows, spikes_of = [], {}
-    for n in sorted(set().union(*sizes_by_backend.values())):
+def cuba_rows(systems, duration_s, repeats):
+    """``systems`` as for :func:`batch_rows`; returns the rows and (largest network, its GPU spike train)."""
+    rows, spikes_of, last = [], {}, (None, None)
+    for n in sorted(set().union(*(sizes for *_, sizes in systems))):
         t0 = time.perf_counter()
         net = cuba_network(n)
         build_s = time.perf_counter() - t0
         steps = int(round(duration_s * 1000.0 / net.dt))
         X = np.zeros((1, 1, 1))
-        for backend in backends:
-            if n not in sizes_by_backend[backend]:
+        for label, backend, overrides, sizes in systems:
+            if n not in sizes:
                 continue
             kw = dict(encoder="current", steps_per_frame=steps, record=("counts", "spikes"), v_init="uniform",
                       random_state=1, backend=backend, max_spikes=int(n * steps * net.dt * 0.06) + 64)
+
+            def run(**more):
+                return _with_launch(overrides, lambda: simulate(net, X, **{**kw, **more}))
+
             t0 = time.perf_counter()
-            simulate(net, X[:, :, :], **{**kw, "steps_per_frame": 10})
+            run(steps_per_frame=10)
             compile_s = time.perf_counter() - t0
             reps = repeats if n <= 65536 or backend == "cuda" else 1  # a large CPU run is long: once
-            run_s, res = _timed(lambda: simulate(net, X, **kw), reps)
-            spikes_of[backend, n] = res.spike_steps(0)
+            run_s, res = _timed(run, reps)
+            spikes_of[label, n] = res.spike_steps(0)
             spikes = int(res.total_spikes.sum())
-            rows.append({
-                "workload": "cuba", "system": backend, "n": n, "duration_s": duration_s,
-                "threads": 1 if backend == "cpu" else 0, "run_s": run_s, "compile_s": compile_s,
-                "build_s": build_s, "spikes": spikes, "rate_hz": res.mean_rate,
+            row = {
+                "workload": "cuba", "system": label, "n": n, "duration_s": duration_s,
+                "threads": numba.config.NUMBA_NUM_THREADS if backend == "cpu" else 0, "run_s": run_s,
+                "compile_s": compile_s, "build_s": build_s, "spikes": spikes, "rate_hz": res.mean_rate,
                 "events_per_s": spikes * net.n_synapses / n / run_s, "per_bio_second_s": run_s / duration_s,
                 "launch": res.launch,
-            })
-        if ("cpu", n) in spikes_of and ("cuda", n) in spikes_of:
-            same = all(np.array_equal(a, b) for a, b in zip(spikes_of["cpu", n], spikes_of["cuda", n]))
-            for row in rows:
-                if row["n"] == n and row["system"] == "cuda":
-                    row["same_as_cpu"] = same
-        last = (net, spikes_of.get(("cuda", n)))
+            }
+            if backend == "cuda" and ("cpu", n) in spikes_of:
+                row["same_as_cpu"] = all(np.array_equal(a, b) for a, b in zip(spikes_of["cpu", n], res.spike_steps(0)))
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+        if ("cuda", n) in spikes_of:
+            last = (net, spikes_of["cuda", n])
     return rows, last
 
 
@@ -171,7 +176,8 @@ def _launch_text(launch):
     """The launch facts worth a column: kernel, teams x threads, neurons a thread, registers, local memory."""
     if not launch or launch.get("backend") != "cuda":
         return ""
-    text = f"{launch.get('kernel', '')} {launch.get('teams')}x{launch.get('threads')}"
+    text = f"{launch.get('kernel', '')} {launch.get('team')} {launch.get('teams')} teams, {launch.get('blocks')}x" \
+           f"{launch.get('threads')} threads"
     if "per_thread" in launch:
         text += f" {launch['per_thread']}/thread ring {'shared' if launch['ring_in_shared'] else 'global'}"
     if "registers" in launch:
@@ -192,11 +198,12 @@ def print_tables(rows, device, batch_steps):
               f"{r['compile_s']:>11.2f}  {_launch_text(r['launch'])}")
     print("\nCUBA (80 synapses a neuron, dt=0.1 ms)")
     print(f"{'system':>20}{'n':>9}{'run s':>9}{'s/bio-s':>9}{'events/s':>11}{'rate Hz':>9}{'GPU/CPU':>9}"
-          f"{'same':>6}{'compile s':>11}")
+          f"{'same':>6}{'compile s':>11}  launch")
     for r in (r for r in rows if r["workload"] == "cuba"):
         ratio = _ratio_text(r)
         print(f"{r['system']:>20}{r['n']:>9}{r['run_s']:>9.3f}{r['per_bio_second_s']:>9.3f}{r['events_per_s']:>11.3g}"
-              f"{r['rate_hz']:>9.2f}{ratio:>9}{str(r.get('same_as_cpu', '')):>6}{r['compile_s']:>11.2f}")
+              f"{r['rate_hz']:>9.2f}{ratio:>9}{str(r.get('same_as_cpu', '')):>6}{r['compile_s']:>11.2f}"
+              f"  {_launch_text(r['launch'])}")
     for r in (r for r in rows if r["workload"] == "delivery"):
         print(f"\nspike delivery alone (N={r['n']}, {r['spikes']} spikes, {r['synapses']} synapses): "
               f"{r['run_s'] * 1e3:.2f} ms, {r['events_per_s']:.3g} events/s, {r['bytes_per_s'] / 1e9:.0f} GB/s "
@@ -214,6 +221,8 @@ def main(argv=None):
     parser.add_argument("--skip-cuba", action="store_true", help="batch workload only")
     parser.add_argument("--n", default="65536,262144,1048576", help="CUBA sizes on the GPU")
     parser.add_argument("--cpu-n", default="65536,262144,1048576", help="CUBA sizes on the CPU")
+    parser.add_argument("--cuba-variants", default="", help="other CUDA launch configurations for CUBA (as --variants)")
+    parser.add_argument("--variant-n", default="1048576", help="CUBA sizes the CUBA variants run")
     parser.add_argument("--duration", type=float, default=0.2, help="CUBA biological seconds")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-steps", type=int, default=1000, help="steps a sequence (DESIGN.md: 1000)")
@@ -231,12 +240,12 @@ def main(argv=None):
     rows = batch_rows(systems, args.repeats, args.batch_steps)
     _ratio(rows, "batch", "sequences_per_s", "sequences")
     if not args.skip_cuba:
-        more, (net, spikes) = cuba_rows(("cpu", "cuda"), {"cpu": _ints(args.cpu_n), "cuda": _ints(args.n)},
-                                        args.duration, args.repeats)
+        systems = [("cpu", "cpu", {}, _ints(args.cpu_n)), ("cuda", "cuda", {}, _ints(args.n))]
+        systems += [(f"cuda[{name}]", "cuda", overrides, _ints(args.variant_n))
+                    for name, overrides in parse_variants(args.cuba_variants).items()]
+        more, (net, spikes) = cuba_rows(systems, args.duration, args.repeats)
         _ratio(more, "cuba", "run_s", "n")
         rows += more
-        for r in more:
-            print(json.dumps(r), flush=True)
         if spikes is not None and not gpu.simulator_enabled():
             rows.append(delivery_row(net, spikes))
     print_tables(rows, device, args.batch_steps)

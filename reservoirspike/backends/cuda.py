@@ -7,6 +7,11 @@ A *team* of threads simulates one sequence at a time:
 * **grid mode** (few sequences, large networks): the whole grid is one team,
   launched cooperatively, with grid-wide barriers.
 
+Block teams of runs that neither learn nor record per-step state use the
+resident kernel of :mod:`reservoirspike.backends.cuda_resident` (state in
+registers, rings in shared memory); everything else runs the general kernel
+below, whose team state is in device memory.
+
 Every step runs the CPU kernel's stages as phases separated by team barriers:
 
 A. frame drive, background noise, input spikes (Poisson draws or events) and
@@ -104,7 +109,7 @@ class LaunchConfig:
     team: str = "auto"
     max_registers: int = None
     kernel: str = "auto"
-    resident_threads: int = 1024
+    resident_threads: int = 512
     resident_max_per_thread: int = 4
     shared_bytes: int = 48 * 1024
 
@@ -737,7 +742,8 @@ def simulate_batch(
                 mem.scratch(tag + "arrival_counts", (n_teams, n_slots), np.int64),
                 mem.scratch(tag + "counters", (n_teams, 3), np.int64))
 
-    resident = None if grid_mode or plastic_run or record & REC_STATE else _resident_plan(n, max_delay)
+    resident = None if grid_mode or plastic_run or record & REC_STATE else _resident_plan(n, max_delay, indptr,
+                                                                                                in_indptr)
     if LAUNCH.kernel == "resident" and resident is None:
         raise ValueError("LAUNCH.kernel='resident' needs a run in block mode that does not learn or record "
                          f"per-step state, and a network of at most {LAUNCH.resident_threads} x "
@@ -829,7 +835,7 @@ def _launch_general(features, grid_mode, plastic_run, n, m, args_before, scratch
     return blocks, n_teams, _resources(compiled)
 
 
-def _resident_plan(n, max_delay):
+def _resident_plan(n, max_delay, indptr, in_indptr):
     """How the resident kernel would run a network of ``n`` neurons, or None where it does not apply.
 
     Threads a team: ``LAUNCH.resident_threads``, fewer for a smaller network
@@ -849,12 +855,15 @@ def _resident_plan(n, max_delay):
     per_thread = -(-n // threads)
     if per_thread > LAUNCH.resident_max_per_thread:
         return None
-    ring_in_shared = cuda_resident.shared_bytes(n, max_delay, True) <= LAUNCH.shared_bytes
+    n_inputs = len(in_indptr) - 1
+    ring_in_shared = cuda_resident.shared_bytes(n, max_delay, True, n_inputs) <= LAUNCH.shared_bytes
     registers = min(255, (65536 // threads) // 8 * 8)
     if LAUNCH.max_registers:
         registers = min(registers, LAUNCH.max_registers)
     return {"threads": threads, "per_thread": per_thread, "ring_in_shared": ring_in_shared,
-            "shared_bytes": cuda_resident.shared_bytes(n, max_delay, ring_in_shared), "max_registers": registers}
+            "shared_bytes": cuda_resident.shared_bytes(n, max_delay, ring_in_shared, n_inputs),
+            "max_registers": registers,
+            "chunks": (np.int64(cuda_resident.chunks_of(indptr)), np.int64(cuda_resident.chunks_of(in_indptr)))}
 
 
 def _launch_resident(plan, features, m, args_before):
@@ -867,7 +876,8 @@ def _launch_resident(plan, features, m, args_before):
         size = 0 if plan["ring_in_shared"] else n_teams * 2 * (max_delay + 1) * n
         return DEVICE_MEMORY.scratch("resident ring", (size,), np.int64)
 
-    kernel, compiled = _COMPILED.get(features, (*resident_args, ring(0)),
+    chunks = plan["chunks"]  # work items a spike's row and an input channel's row take in the delivery
+    kernel, compiled = _COMPILED.get(features, (*resident_args, ring(0), *chunks),
                                      resident=(plan["per_thread"], plan["ring_in_shared"]),
                                      max_registers=plan["max_registers"])
     if compiled is None:  # the simulator runs blocks one by one
@@ -878,7 +888,7 @@ def _launch_resident(plan, features, m, args_before):
         raise RuntimeError(f"the resident kernel does not fit on the device with {threads} threads and "
                            f"{shared} bytes of shared memory a block")
     n_teams = min(m, max_blocks, LAUNCH.max_teams or max_blocks)
-    kernel[n_teams, threads, 0, shared](*resident_args, ring(n_teams))
+    kernel[n_teams, threads, 0, shared](*resident_args, ring(n_teams), *chunks)
     return n_teams, n_teams, _resources(compiled)
 
 

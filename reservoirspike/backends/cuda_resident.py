@@ -11,9 +11,13 @@ that simulates one sequence at a time, and
 * the delay rings of fixed-point synaptic input live in the block's shared
   memory when they fit (``2 x (max_delay + 1) x n x 8`` bytes), else in a
   per-team slice of device memory; the step's spike list is in shared memory;
-* a step has two block barriers instead of three: the delivery of step t and
-  the input spikes of step t + 1 add into the rings together (integer adds
-  commute), and each thread keeps the running spike total itself.
+* a step has two block barriers instead of three: the input channels that
+  spike at step t + 1 are drawn during the neuron update of step t, and the
+  delivery phase of step t adds both them and the step's own spikes into the
+  rings (integer adds commute); each thread keeps the running spike total;
+* the delivery is split into work items of 32 synapses (a spike or input
+  channel has as many items as its row needs), which the warps share, so a
+  step's few spikes keep every warp busy instead of one warp a spike.
 
 Everything else is the general kernel's (:mod:`reservoirspike.backends.cuda`):
 the same device functions for a neuron's step, the same fixed-point input, the
@@ -33,10 +37,17 @@ from .cpu import (HAS_DRIVE, INPUT_CURRENT, INPUT_EVENTS, INPUT_POISSON, REC_BIN
 cuda = None  # numba.cuda once a kernel is built: a module global, which the CUDA simulator swaps for its own
 
 
-def shared_bytes(n, max_delay, ring_in_shared):
-    """Dynamic shared memory of one team: the rings (when they are kept there), then two spike lists."""
+def shared_bytes(n, max_delay, ring_in_shared, n_inputs):
+    """Dynamic shared memory of one team: the rings (when they are kept there), the list of the neurons
+    that spike and that of the input channels that spike, each entry (id, row start, row end) in int32."""
     ring = 2 * (max_delay + 1) * n * 8 if ring_in_shared else 0
-    return ring + 2 * n * 4
+    return ring + 3 * (n + n_inputs) * 4
+
+
+def chunks_of(indptr):
+    """Warp-wide chunks (32 synapses) of the longest row of a CSR matrix; at least one."""
+    longest = int(np.diff(indptr).max(initial=0))
+    return max(1, -(-longest // 32))
 
 
 def kernel_function(features, per_thread, ring_in_shared):
@@ -70,12 +81,18 @@ def kernel_function(features, per_thread, ring_in_shared):
         else:
             cuda.atomic.add(ring, at + inhibitory_offset, w)
 
+    @cuda.jit(device=True)
+    def add_input_synapses(lo, hi, step, in_indices, in_data, ring, at, half):
+        """Input synapses ``lo, lo + step, ... < hi`` into the ring row starting at ``at``."""
+        for s in range(lo, hi, step):
+            ring_add(ring, at + in_indices[s], half, to_fixed(in_data[s]))
+
     def simulate(
         offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense, ev_ptr, ev_channel,
         in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
         indptr, indices, data, delays, max_delay, pop_of, pop_params, pop_drive, v_rest, bias, v_init_mode,
         n_bins, trace_decay, record, counts, bin_traces, final, step_traces, frame_base,
-        spike_step, spike_id, spike_total, th_off, ring_global,
+        spike_step, spike_id, spike_total, th_off, ring_global, rec_chunks, in_chunks,
     ):
         team, n_teams, rank, size = cuda.blockIdx.x, cuda.gridDim.x, cuda.threadIdx.x, cuda.blockDim.x
         warp, lane, n_warps = rank // 32, rank % 32, size // 32
@@ -94,7 +111,15 @@ def kernel_function(features, per_thread, ring_in_shared):
             ring_base = team * 2 * half
             fired = cuda.shared.array(0, int32)
             fired_base = 0
-        n_fired_of = cuda.shared.array(2, int32)  # spikes in the list of each step parity
+        in_base = fired_base + 3 * n  # the input channels' list follows the spike list
+        # One list of each kind is enough (written in phase B, read in phase C, written again only after the
+        # next barrier), but their lengths are kept by step parity, since a length is reset in phase A,
+        # which runs beside the previous step's phase C: spikes (0, 1), input channels for the next step (2, 3)
+        listed = cuda.shared.array(4, int32)
+        rec_items = np.int32(rec_chunks)
+        in_items = np.int32(in_chunks)
+        poisson = with_poisson and input_mode == INPUT_POISSON
+        events = with_events and input_mode == INPUT_EVENTS
         # the state of this thread's neurons, in registers for a whole sequence
         v = cuda.local.array(K, float64)
         v_inf = cuda.local.array(K, float64)
@@ -131,6 +156,19 @@ def kernel_function(features, per_thread, ring_in_shared):
                     count[i] = 0
             for x in range(rank, 2 * half, size):
                 ring[ring_base + x] = 0
+            cuda.syncthreads()
+            # the input spikes of step 0 (later steps' are drawn one step ahead): a warp per channel
+            if poisson:
+                key_in = step_key(seed, stream_input, 0)
+                for c in range(warp, n_in, n_warps):  # every lane draws the same number
+                    if uniform(key_in, c) < dense[frame_start, c]:
+                        add_input_synapses(in_indptr[c] + lane, in_indptr[c + 1], 32, in_indices, in_data, ring,
+                                           ring_base, half)
+            elif events:
+                for e in range(ev_ptr[start] + warp, ev_ptr[start + 1], n_warps):
+                    c = ev_channel[e]
+                    add_input_synapses(in_indptr[c] + lane, in_indptr[c + 1], 32, in_indices, in_data, ring,
+                                       ring_base, half)
             spikes_before = 0  # every thread keeps the running total of the team's spikes
             # step counters kept by increments (64-bit division is slow on a GPU): ring slot, frame and the
             # position in it, bin b = t * n_bins // n_steps and the first step of the next bin
@@ -144,8 +182,9 @@ def kernel_function(features, per_thread, ring_in_shared):
                 row = start + t
                 par = t & 1
                 if rank == 0:  # last read two steps ago, behind two barriers
-                    n_fired_of[par] = 0
-                # A. frame drive and noise (own neurons), input spikes into the ring (a warp per input spike)
+                    listed[par] = 0
+                    listed[2 + par] = 0
+                # A. frame drive and noise (own neurons)
                 new_frame = with_current and input_mode == INPUT_CURRENT and in_frame == 0
                 key_noise = step_key(seed, stream_noise, t) if with_noise else np.uint64(0)
                 for i in range(K):
@@ -157,17 +196,6 @@ def kernel_function(features, per_thread, ring_in_shared):
                             p = pop_of[j]
                             if pop_params[p, HAS_DRIVE] != 0.0:
                                 v[i], ie[i], ye[i] = noise_kick(key_noise, j, p, pop_drive, v[i], ie[i], ye[i])
-                if with_poisson and input_mode == INPUT_POISSON:
-                    key_in = step_key(seed, stream_input, t)
-                    for c in range(warp, n_in, n_warps):  # every lane draws the same number
-                        if uniform(key_in, c) < dense[frame, c]:
-                            for s in range(in_indptr[c] + lane, in_indptr[c + 1], 32):
-                                ring_add(ring, ring_base + slot * n + in_indices[s], half, to_fixed(in_data[s]))
-                elif with_events and input_mode == INPUT_EVENTS:
-                    for e in range(ev_ptr[row] + warp, ev_ptr[row + 1], n_warps):
-                        c = ev_channel[e]
-                        for s in range(in_indptr[c] + lane, in_indptr[c + 1], 32):
-                            ring_add(ring, ring_base + slot * n + in_indices[s], half, to_fixed(in_data[s]))
                 cuda.syncthreads()
                 # B. the exact neuron step of own neurons, threshold, records
                 bin_ends = t + 1 == next_bin or t == n_steps - 1
@@ -183,8 +211,11 @@ def kernel_function(features, per_thread, ring_in_shared):
                         v[i], ie[i], ye[i], ii[i], yi[i], theta[i], trace[i], refr[i], f = neuron_step(
                             pop_of[j], pop_params, re, ri, v[i], v_inf[i], ie[i], ye[i], ii[i], yi[i], theta[i],
                             trace[i], refr[i], th_off[j], trace_decay)
-                        if f:
-                            fired[fired_base + par * n + cuda.atomic.add(n_fired_of, par, 1)] = j
+                        if f:  # listed with its row's bounds, loaded now rather than in the delivery
+                            at = fired_base + 3 * cuda.atomic.add(listed, par, 1)
+                            fired[at] = j
+                            fired[at + 1] = np.int32(indptr[j])
+                            fired[at + 2] = np.int32(indptr[j + 1])
                             count[i] += 1
                         if (record & REC_STEPS) and frame_ends:
                             step_traces[frame - frame_base, j] = trace[i]
@@ -194,21 +225,56 @@ def kernel_function(features, per_thread, ring_in_shared):
                             if record & REC_BIN_TRACES:
                                 bin_traces[q, b, j] = trace[i]
                             count[i] = 0
+                # the input channels that spike at the next step (Poisson draws; events are listed already)
+                next_slot = 0 if slot + 1 == n_slots else slot + 1
+                if poisson and t + 1 < n_steps:
+                    key_in = step_key(seed, stream_input, t + 1)
+                    next_frame = frame + 1 if frame_ends else frame
+                    for c in range(rank, n_in, size):
+                        if uniform(key_in, c) < dense[next_frame, c]:
+                            at = in_base + 3 * cuda.atomic.add(listed, 2 + par, 1)
+                            fired[at] = c
+                            fired[at + 1] = np.int32(in_indptr[c])
+                            fired[at + 2] = np.int32(in_indptr[c + 1])
                 cuda.syncthreads()
-                # C. delivery (a warp per spike, its lanes over the synapses) and the spike record
-                n_fired = n_fired_of[par]
-                for e in range(warp, n_fired, n_warps):
-                    j = fired[fired_base + par * n + e]
-                    if lane == 0 and (record & REC_SPIKES) and spikes_before + e < cap:
-                        spike_step[q, spikes_before + e] = t
-                        spike_id[q, spikes_before + e] = j
-                    for s in range(indptr[j] + lane, indptr[j + 1], 32):
-                        tgt_slot = slot + delays[s]
-                        if tgt_slot >= n_slots:
-                            tgt_slot -= n_slots
-                        ring_add(ring, ring_base + tgt_slot * n + indices[s], half, to_fixed(data[s]))
+                # C. delivery in items of 32 synapses shared by the warps: this step's spikes (and their
+                # record), then the next step's input spikes
+                n_fired = listed[par]
+                if events:
+                    ev_next = ev_ptr[row + 1]
+                    n_inputs = np.int32(ev_ptr[row + 2] - ev_next) if t + 1 < n_steps else np.int32(0)
+                else:
+                    ev_next = 0
+                    n_inputs = listed[2 + par]
+                n_rec = n_fired * rec_items
+                for w in range(np.int32(warp), n_rec + n_inputs * in_items, np.int32(n_warps)):
+                    if w < n_rec:
+                        e = w // rec_items
+                        chunk = w - e * rec_items
+                        at = fired_base + 3 * e
+                        if chunk == 0 and lane == 0 and (record & REC_SPIKES) and spikes_before + e < cap:
+                            spike_step[q, spikes_before + e] = t
+                            spike_id[q, spikes_before + e] = fired[at]
+                        s = fired[at + 1] + chunk * 32 + lane
+                        if s < fired[at + 2]:
+                            tgt_slot = slot + delays[s]
+                            if tgt_slot >= n_slots:
+                                tgt_slot -= n_slots
+                            ring_add(ring, ring_base + tgt_slot * n + indices[s], half, to_fixed(data[s]))
+                    else:
+                        e = (w - n_rec) // in_items
+                        chunk = (w - n_rec) - e * in_items
+                        if events:
+                            c = ev_channel[ev_next + e]
+                            lo, hi = in_indptr[c], in_indptr[c + 1]
+                        else:
+                            at = in_base + 3 * e
+                            lo, hi = np.int64(fired[at + 1]), np.int64(fired[at + 2])
+                        lo += chunk * 32 + lane
+                        add_input_synapses(lo, min(lo + 1, hi), 1, in_indices, in_data, ring,
+                                           ring_base + next_slot * n, half)
                 spikes_before += n_fired
-                slot = 0 if slot + 1 == n_slots else slot + 1
+                slot = next_slot
                 if frame_ends:
                     frame += 1
                     in_frame = 0
