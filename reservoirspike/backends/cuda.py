@@ -285,6 +285,7 @@ def _neuron_functions(with_conductance):
         ``re``/``ri`` are the step's fixed-point excitatory/inhibitory input.
         Returns the new ``(v, ie, ye, ii, yi, theta, trace, refractory, fired)``.
         """
+        p = np.uint32(p)  # unsigned: no negative-index test at each parameter read
         yi = yi + ri * fixed_inv
         if with_conductance and pop_params[p, COND] != 0.0:
             g = ie + ye + re * fixed_inv

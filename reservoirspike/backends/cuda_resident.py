@@ -71,21 +71,25 @@ def kernel_function(features, per_thread, ring_in_shared):
     with_poisson = any_input or features.input_mode == INPUT_POISSON
     with_events = any_input or features.input_mode == INPUT_EVENTS
     K = per_thread
+    u32 = np.uint32
     float64, int32, int64 = numba.float64, numba.int32, numba.int64
+
+    # Array indices are cast to unsigned 32-bit where they are used: Numba tests every signed index for
+    # Python's negative wraparound, and the kernel is bound by its integer instructions (all indices fit).
 
     @cuda.jit(device=True)
     def ring_add(ring, at, inhibitory_offset, w):
         """Add fixed-point ``w`` at ring index ``at`` (excitatory half) or ``at + inhibitory_offset``."""
         if w >= 0:
-            cuda.atomic.add(ring, at, w)
+            cuda.atomic.add(ring, u32(at), w)
         else:
-            cuda.atomic.add(ring, at + inhibitory_offset, w)
+            cuda.atomic.add(ring, u32(at + inhibitory_offset), w)
 
     @cuda.jit(device=True)
     def add_input_synapses(lo, hi, step, in_indices, in_data, ring, at, half):
         """Input synapses ``lo, lo + step, ... < hi`` into the ring row starting at ``at``."""
         for s in range(lo, hi, step):
-            ring_add(ring, at + in_indices[s], half, to_fixed(in_data[s]))
+            ring_add(ring, at + in_indices[u32(s)], half, to_fixed(in_data[u32(s)]))
 
     def simulate(
         offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense, ev_ptr, ev_channel,
@@ -203,19 +207,21 @@ def kernel_function(features, per_thread, ring_in_shared):
                 for i in range(K):
                     j = rank + i * size
                     if j < n:
-                        at = ring_base + slot * n + j
-                        re = ring[at]
-                        ri = ring[at + half]
-                        ring[at] = 0
-                        ring[at + half] = 0
+                        ju = u32(j)
+                        at_e = u32(ring_base + slot * n + j)
+                        at_i = u32(ring_base + slot * n + j + half)
+                        re = ring[at_e]
+                        ri = ring[at_i]
+                        ring[at_e] = 0
+                        ring[at_i] = 0
                         v[i], ie[i], ye[i], ii[i], yi[i], theta[i], trace[i], refr[i], f = neuron_step(
-                            pop_of[j], pop_params, re, ri, v[i], v_inf[i], ie[i], ye[i], ii[i], yi[i], theta[i],
-                            trace[i], refr[i], th_off[j], trace_decay)
+                            pop_of[ju], pop_params, re, ri, v[i], v_inf[i], ie[i], ye[i], ii[i], yi[i], theta[i],
+                            trace[i], refr[i], th_off[ju], trace_decay)
                         if f:  # listed with its row's bounds, loaded now rather than in the delivery
                             at = fired_base + 3 * cuda.atomic.add(listed, par, 1)
-                            fired[at] = j
-                            fired[at + 1] = np.int32(indptr[j])
-                            fired[at + 2] = np.int32(indptr[j + 1])
+                            fired[u32(at)] = j
+                            fired[u32(at + 1)] = np.int32(indptr[ju])
+                            fired[u32(at + 2)] = np.int32(indptr[u32(j + 1)])
                             count[i] += 1
                         if (record & REC_STEPS) and frame_ends:
                             step_traces[frame - frame_base, j] = trace[i]
@@ -231,11 +237,11 @@ def kernel_function(features, per_thread, ring_in_shared):
                     key_in = step_key(seed, stream_input, t + 1)
                     next_frame = frame + 1 if frame_ends else frame
                     for c in range(rank, n_in, size):
-                        if uniform(key_in, c) < dense[next_frame, c]:
+                        if uniform(key_in, c) < dense[u32(next_frame), u32(c)]:
                             at = in_base + 3 * cuda.atomic.add(listed, 2 + par, 1)
-                            fired[at] = c
-                            fired[at + 1] = np.int32(in_indptr[c])
-                            fired[at + 2] = np.int32(in_indptr[c + 1])
+                            fired[u32(at)] = c
+                            fired[u32(at + 1)] = np.int32(in_indptr[u32(c)])
+                            fired[u32(at + 2)] = np.int32(in_indptr[u32(c + 1)])
                 cuda.syncthreads()
                 # C. delivery in items of 32 synapses shared by the warps: this step's spikes (and their
                 # record), then the next step's input spikes
@@ -254,22 +260,23 @@ def kernel_function(features, per_thread, ring_in_shared):
                         at = fired_base + 3 * e
                         if chunk == 0 and lane == 0 and (record & REC_SPIKES) and spikes_before + e < cap:
                             spike_step[q, spikes_before + e] = t
-                            spike_id[q, spikes_before + e] = fired[at]
-                        s = fired[at + 1] + chunk * 32 + lane
-                        if s < fired[at + 2]:
-                            tgt_slot = slot + delays[s]
+                            spike_id[q, spikes_before + e] = fired[u32(at)]
+                        s = fired[u32(at + 1)] + chunk * 32 + lane
+                        if s < fired[u32(at + 2)]:
+                            su = u32(s)
+                            tgt_slot = slot + delays[su]
                             if tgt_slot >= n_slots:
                                 tgt_slot -= n_slots
-                            ring_add(ring, ring_base + tgt_slot * n + indices[s], half, to_fixed(data[s]))
+                            ring_add(ring, ring_base + tgt_slot * n + indices[su], half, to_fixed(data[su]))
                     else:
                         e = (w - n_rec) // in_items
                         chunk = (w - n_rec) - e * in_items
                         if events:
-                            c = ev_channel[ev_next + e]
-                            lo, hi = in_indptr[c], in_indptr[c + 1]
+                            c = ev_channel[u32(ev_next + e)]
+                            lo, hi = in_indptr[u32(c)], in_indptr[u32(c + 1)]
                         else:
                             at = in_base + 3 * e
-                            lo, hi = np.int64(fired[at + 1]), np.int64(fired[at + 2])
+                            lo, hi = np.int64(fired[u32(at + 1)]), np.int64(fired[u32(at + 2)])
                         lo += chunk * 32 + lane
                         add_input_synapses(lo, min(lo + 1, hi), 1, in_indices, in_data, ring,
                                            ring_base + next_slot * n, half)
