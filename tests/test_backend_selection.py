@@ -51,3 +51,41 @@ def test_auto_keeps_small_work_on_the_cpu():
     assert resolve_backend("cpu") == "cpu"
     with pytest.raises(ValueError, match="backend"):
         resolve_backend("gpu")
+
+
+@pytest.fixture
+def launch():
+    """The CUDA launch configuration, restored after the test."""
+    import dataclasses
+
+    saved = dataclasses.replace(gpu.LAUNCH)
+    yield gpu.LAUNCH
+    for field in dataclasses.fields(saved):
+        setattr(gpu.LAUNCH, field.name, getattr(saved, field.name))
+
+
+def _csr(n_rows, row_length):
+    return np.arange(n_rows + 1, dtype=np.int64) * row_length
+
+
+def test_resident_kernel_plan_for_the_batch_network(launch):
+    """No GPU needed: how a 1000-neuron network with one-step delays would be laid out."""
+    plan = gpu._resident_plan(1000, 1, _csr(1000, 100), _csr(100, 200))
+    assert (plan["threads"], plan["per_thread"]) == (512, 2)
+    # two rings of 2 slots x 1000 int64, then (id, row start, row end) for 1000 neurons and 100 channels
+    assert plan["shared_bytes"] == 2 * 2 * 1000 * 8 + 3 * 1100 * 4 <= launch.shared_bytes
+    assert plan["ring_in_shared"] and plan["max_registers"] == 128
+    assert [int(c) for c in plan["chunks"]] == [4, 7]  # rows of 100 and 200 synapses in 32-synapse items
+
+
+def test_resident_kernel_plan_limits(launch):
+    assert gpu._resident_plan(40, 3, _csr(40, 5), _csr(5, 10))["threads"] == 64  # whole warps, no more
+    big = gpu._resident_plan(2000, 3, _csr(2000, 10), _csr(5, 10))
+    assert big["per_thread"] == 4 and not big["ring_in_shared"]  # 128 KB of rings: in device memory
+    assert gpu._resident_plan(2049, 1, _csr(2049, 10), _csr(5, 10)) is None  # 5 neurons a thread: general kernel
+    launch.kernel = "general"
+    assert gpu._resident_plan(1000, 1, _csr(1000, 10), _csr(5, 10)) is None
+    launch.kernel = "auto"
+    launch.resident_threads = 48
+    with pytest.raises(ValueError, match="resident_threads must be a multiple of 32"):
+        gpu._resident_plan(1000, 1, _csr(1000, 10), _csr(5, 10))
