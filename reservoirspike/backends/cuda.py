@@ -247,7 +247,7 @@ class KernelFeatures:
 
 
 def _neuron_functions(with_conductance):
-    """Device functions of one neuron's step, shared by both kernels: ``(frame_v_inf, noise_kick, neuron_step)``.
+    """Device functions of one neuron, shared by both kernels: ``(initial_v, frame_v_inf, noise_kick, neuron_step)``.
 
     They take and return scalars, so a kernel may keep the state in device
     memory or in registers; the arithmetic is the CPU kernel's, operation for
@@ -259,7 +259,19 @@ def _neuron_functions(with_conductance):
     membrane_step = device_twin(_math.membrane_step)
     conductance_membrane_step = device_twin(_math.conductance_membrane_step)
     standard_normal = device_twin(_math.standard_normal)
+    step_key = device_twin(_rng.step_key)
+    uniform = device_twin(_rng.uniform)
+    stream_init = _rng.STREAM_INIT
     fixed_inv = _math.FIXED_INV
+
+    @cuda.jit(device=True)
+    def initial_v(j, seed, v_init_mode, pop_of, pop_params, v_rest):
+        """V of neuron ``j`` at a sequence's start: rest, or (``v_init_mode`` 1) uniform in [V_reset, V_th]."""
+        if v_init_mode != 1:
+            return v_rest[j]
+        p = pop_of[j]
+        lo_v, hi_v = pop_params[p, V_RESET], pop_params[p, V_TH]
+        return lo_v + uniform(step_key(seed, stream_init, 0), j) * (hi_v - lo_v)
 
     @cuda.jit(device=True)
     def frame_v_inf(j, frame, dense, inT_indptr, inT_channel, inT_data, v_rest, bias):
@@ -311,7 +323,7 @@ def _neuron_functions(with_conductance):
         trace = trace * trace_decay + (1.0 if f else 0.0)
         return v, ie, ye, ii, yi, theta, trace, r, f
 
-    return frame_v_inf, noise_kick, neuron_step
+    return initial_v, frame_v_inf, noise_kick, neuron_step
 
 
 def _kernel_function(features=KernelFeatures(True, True, True, -1)):
@@ -322,7 +334,7 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
     global cuda
     cuda = numba_cuda()
 
-    frame_v_inf, noise_kick, neuron_step = _neuron_functions(features.conductance)
+    initial_v, frame_v_inf, noise_kick, neuron_step = _neuron_functions(features.conductance)
     to_fixed = device_twin(_math.to_fixed)
     step_key = device_twin(_rng.step_key)
     uniform = device_twin(_rng.uniform)
@@ -332,11 +344,11 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
     post_update = device_twin(plastic.post_update)
     scale_neuron_inputs = device_twin(plastic.scale_neuron_inputs)
     threshold_shift = device_twin(plastic.threshold_shift)
-    stream_init, stream_input, stream_noise = _rng.STREAM_INIT, _rng.STREAM_INPUT, _rng.STREAM_NOISE
+    stream_input, stream_noise = _rng.STREAM_INPUT, _rng.STREAM_NOISE
     pl_ip, pl_scale, scale_every = plastic.PL_IP, plastic.PL_SCALE, plastic.SCALE_EVERY
     ip_eta, ip_target, ip_bound = plastic.IP_ETA, plastic.IP_TARGET, plastic.IP_BOUND
     syn_static = plastic.SYN_STATIC
-    with_plasticity, with_noise, with_conductance = features.plastic, features.noise, features.conductance
+    with_plasticity, with_noise = features.plastic, features.noise
     any_input = features.input_mode < 0
     with_current = any_input or features.input_mode == INPUT_CURRENT
     with_poisson = any_input or features.input_mode == INPUT_POISSON
@@ -406,12 +418,7 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
             frame_start = frame_offsets[k]
             # a fresh sequence: rest (or uniform V), empty rings, zero traces
             for j in range(rank, n, size):
-                v0 = v_rest[j]
-                if v_init_mode == 1:
-                    p = pop_of[j]
-                    lo_v, hi_v = pop_params[p, V_RESET], pop_params[p, V_TH]
-                    v0 = lo_v + uniform(step_key(seed, stream_init, 0), j) * (hi_v - lo_v)
-                fst[team, V, j] = v0
+                fst[team, V, j] = initial_v(j, seed, v_init_mode, pop_of, pop_params, v_rest)
                 fst[team, VINF, j] = v_rest[j] + bias[j]
                 for r in range(IE, N_STATE):
                     fst[team, r, j] = 0.0
@@ -790,7 +797,7 @@ def simulate_batch(
                        d_counts, d_bins, d_final, d_steps, np.int64(frame_base), d_sstep, d_sid, d_total,
                        d_state_ids, d_state, np.int64(row_base), d_th_off, np.int64(pl_mode), *d_pl)
         if resident is not None:
-            blocks, n_teams, resources = _launch_resident(resident, features, m, args_before)
+            blocks, n_teams, resources = _launch_resident(resident, features, n, max_delay, m, args_before)
         else:
             blocks, n_teams, resources = _launch_general(features, grid_mode, plastic_run, n, m, args_before,
                                                          scratch)
@@ -825,10 +832,10 @@ def simulate_batch(
 def _launch_general(features, grid_mode, plastic_run, n, m, args_before, scratch):
     """Launch the general kernel on one chunk of ``m`` sequences; returns ``(blocks, teams, resources)``."""
     threads = LAUNCH.threads
-    # the kernel's types come from zero-team scratch, so the real scratch keeps its shape between calls
     registers = LAUNCH.max_registers
     if registers is None and grid_mode and not plastic_run:
         registers = LAUNCH.grid_registers
+    # the kernel's types come from zero-team scratch, so the real scratch keeps its shape between calls
     kernel, compiled = _COMPILED.get(features, (np.bool_(grid_mode), *args_before, *scratch(0, "probe ")),
                                      max_registers=registers)
     if compiled is None:  # the simulator: grid barriers only work with one block; blocks run one by one
@@ -877,9 +884,8 @@ def _resident_plan(n, max_delay, indptr, in_indptr):
             "chunks": (np.int64(cuda_resident.chunks_of(indptr)), np.int64(cuda_resident.chunks_of(in_indptr)))}
 
 
-def _launch_resident(plan, features, m, args_before):
+def _launch_resident(plan, features, n, max_delay, m, args_before):
     """Launch the resident kernel on one chunk of ``m`` sequences; returns ``(blocks, teams, resources)``."""
-    n, max_delay = args_before[23].shape[0], int(args_before[19])
     threads, shared = plan["threads"], plan["shared_bytes"]
     resident_args = (*args_before[:37], args_before[40])  # ... spike totals, then th_off
 

@@ -32,7 +32,7 @@ from .. import _rng
 from . import _math
 from ._twin import device_twin
 from .cpu import (HAS_DRIVE, INPUT_CURRENT, INPUT_EVENTS, INPUT_POISSON, REC_BIN_TRACES, REC_COUNTS, REC_FINAL,
-                  REC_SPIKES, REC_STEPS, V_RESET, V_TH)
+                  REC_SPIKES, REC_STEPS)
 
 cuda = None  # numba.cuda once a kernel is built: a module global, which the CUDA simulator swaps for its own
 
@@ -60,11 +60,11 @@ def kernel_function(features, per_thread, ring_in_shared):
 
     global cuda
     cuda = gpu.numba_cuda()
-    frame_v_inf, noise_kick, neuron_step = gpu._neuron_functions(features.conductance)
+    initial_v, frame_v_inf, noise_kick, neuron_step = gpu._neuron_functions(features.conductance)
     to_fixed = device_twin(_math.to_fixed)
     step_key = device_twin(_rng.step_key)
     uniform = device_twin(_rng.uniform)
-    stream_init, stream_input, stream_noise = _rng.STREAM_INIT, _rng.STREAM_INPUT, _rng.STREAM_NOISE
+    stream_input, stream_noise = _rng.STREAM_INPUT, _rng.STREAM_NOISE
     with_noise = features.noise
     any_input = features.input_mode < 0
     with_current = any_input or features.input_mode == INPUT_CURRENT
@@ -105,15 +105,14 @@ def kernel_function(features, per_thread, ring_in_shared):
         half = n_slots * n  # the inhibitory ring follows the excitatory one
         n_in = in_indptr.shape[0] - 1
         cap = spike_step.shape[1]
+        fired = cuda.shared.array(0, int32)  # the lists, in dynamic shared memory after the rings if those are
         if ring_in_shared:
             ring = cuda.shared.array(0, int64)
             ring_base = 0
-            fired = cuda.shared.array(0, int32)
             fired_base = 4 * half  # int32 index just past the two int64 rings
         else:
             ring = ring_global
             ring_base = team * 2 * half
-            fired = cuda.shared.array(0, int32)
             fired_base = 0
         in_base = fired_base + 3 * n  # the input channels' list follows the spike list
         # One list of each kind is enough (written in phase B, read in phase C, written again only after the
@@ -143,12 +142,7 @@ def kernel_function(features, per_thread, ring_in_shared):
             for i in range(K):  # a fresh sequence: rest (or uniform V), zero synaptic state and traces
                 j = rank + i * size
                 if j < n:
-                    v0 = v_rest[j]
-                    if v_init_mode == 1:
-                        p = pop_of[j]
-                        lo_v, hi_v = pop_params[p, V_RESET], pop_params[p, V_TH]
-                        v0 = lo_v + uniform(step_key(seed, stream_init, 0), j) * (hi_v - lo_v)
-                    v[i] = v0
+                    v[i] = initial_v(j, seed, v_init_mode, pop_of, pop_params, v_rest)
                     v_inf[i] = v_rest[j] + bias[j]
                     ie[i] = 0.0
                     ye[i] = 0.0
