@@ -159,6 +159,9 @@ def test_resident_kernel_is_refused_where_it_does_not_apply():
     with pytest.raises(ValueError, match="LAUNCH.kernel='resident' needs"):
         simulate(_net(), np.full((1, 4, 5), 0.5), backend="cuda", encoder="poisson", record=("state",),
                  state_neurons=[0], random_state=0)
+    gpu.LAUNCH.kernel = "fast"
+    with pytest.raises(ValueError, match="LAUNCH.kernel must be 'auto', 'general' or 'resident', got 'fast'"):
+        simulate(_net(), np.full((1, 4, 5), 0.5), backend="cuda", encoder="poisson", random_state=0)
 
 
 def test_current_input_adaptive_neurons_uniform_start_steps_and_state():
