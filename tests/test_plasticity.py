@@ -190,6 +190,14 @@ def test_plasticity_parameters_are_validated():
         SpikingReservoir(plasticity="hebb").fit(np.zeros((2, 3, 1)))
 
 
+def test_plastic_sequences_longer_than_the_32_bit_stamps_are_refused():
+    from reservoirspike.backends.plastic import MAX_PLASTIC_STEPS, check_stamp_range
+
+    check_stamp_range(MAX_PLASTIC_STEPS)  # the longest that fits
+    with pytest.raises(ValueError, match="32-bit time stamps.*shorter sequences"):
+        check_stamp_range(MAX_PLASTIC_STEPS + 1)
+
+
 @pytest.mark.parametrize("delay", [(1.0, 4.0), 2.0, "shuffled"],
                          ids=["per-synapse-delays", "one-delay", "one-delay-plastic-not-adjacent"])
 @pytest.mark.parametrize("rules", [

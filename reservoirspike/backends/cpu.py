@@ -24,7 +24,8 @@ from numba import njit, prange
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
 from ._math import FIXED_INV, conductance_membrane_step, membrane_step, standard_normal, to_fixed
 from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, intrinsic_step,
-                      post_spikes, pre_trace_layout, process_arrivals, process_neuron_arrivals, scale_inputs)
+                      post_spikes, pre_trace_layout, process_arrivals, process_neuron_arrivals, scale_inputs,
+                      trace_copies, check_stamp_range)
 
 # The neuron loop touches many arrays; LLVM only vectorises it when allowed enough runtime
 # alias checks (its default budget is too small). The checks run once per population and step.
@@ -323,9 +324,10 @@ def _background_drives(key, pop_bounds, pop_params, pop_drive, v, i_e, y_e):
 def _plastic_begin(learn, n, n_slots):
     """Scratch of one plastic sequence; traces start from zero in every sequence (see backends.plastic).
 
-    Returns ``(arr_buf, arr_cnt, pre_tr, o1_now, r1_now, post_ids, n_post)``: the arrival queue of each delay
-    slot, the pre traces (per neuron or per synapse), the decayed traces of one time stamp, and the neurons
-    that fired in the previous step (none yet).
+    Returns ``(arr_buf, arr_cnt, pre_tr, copies, post_ids, n_post)``: the arrival queue of each delay
+    slot, the pre traces (per neuron or per synapse), the contiguous trace copies of the per-step passes
+    (:func:`~reservoirspike.backends.plastic.trace_copies`), and the neurons that fired in the previous
+    step (none yet).
     """
     syn_kind, syn_tr, post_tr, layout = learn[3], learn[4], learn[5], learn[9]
     per_neuron = layout[0]
@@ -333,24 +335,24 @@ def _plastic_begin(learn, n, n_slots):
     post_tr[:] = 0.0
     arr_buf = np.empty((n_slots, n if per_neuron else max(1, np.count_nonzero(syn_kind))), np.int64)
     pre_tr = np.zeros((n, 3)) if per_neuron else syn_tr
-    o1_now = np.empty(n if per_neuron else 0)
-    r1_now = np.empty(n if per_neuron else 0)
-    return arr_buf, np.zeros(n_slots, np.int64), pre_tr, o1_now, r1_now, np.empty(n, np.int64), 0
+    copies = trace_copies(n if per_neuron else 0)
+    return arr_buf, np.zeros(n_slots, np.int64), pre_tr, copies, np.empty(n, np.int64), 0
 
 
 @njit(cache=True)
 def _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data,
                     syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row, in_kind,
-                    o1_now, r1_now, live):
+                    copies, live):
     """Plasticity at time stamp ``t``: the plastic arrivals of step ``t``, then the spikes of step ``t - 1``."""
+    stamped, stamps, decayed = copies
     if per_neuron:
         process_neuron_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind,
-                                pre_tr, post_tr, ring_e, ring_i, o1_now, live)
+                                pre_tr, post_tr, ring_e, ring_i, stamped, stamps, decayed, live)
     else:
         process_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, pre_tr, post_tr, ring_e,
                          ring_i)
     post_spikes(t, post_ids, n_post, decay, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr,
-                r1_now, live)
+                stamped, stamps, decayed, live)
 
 
 @njit(cache=True)
@@ -413,7 +415,7 @@ def run_sequence(
     if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
         pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
         per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live = layout
-        arr_buf, arr_cnt, pre_tr, o1_now, r1_now, post_ids, n_post = _plastic_begin(learn, n, n_slots)
+        arr_buf, arr_cnt, pre_tr, copies, post_ids, n_post = _plastic_begin(learn, n, n_slots)
     for t in range(n_steps):
         row = start + t
         frame = frame_start + t // frame_steps
@@ -443,7 +445,7 @@ def run_sequence(
         if learn is not None:  # time stamp t: arrivals first, then the post spikes of step t - 1
             _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices,
                             data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
-                            in_kind, o1_now, r1_now, live)
+                            in_kind, copies, live)
             n_post = 0
         # 3. arrivals, exact integration, decay, threshold: one population at a time
         re = ring_e[slot]
@@ -521,7 +523,7 @@ def run_sequence(
     if learn is not None:  # the plasticity events stamped with the sequence's end time
         _plastic_events(n_steps, n_steps % n_slots, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo,
                         pre_hi, indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr,
-                        in_syn, in_row, in_kind, o1_now, r1_now, live)
+                        in_syn, in_row, in_kind, copies, live)
     if record & REC_FINAL:
         for j in range(n):
             final[seq, j] = trace[j]
@@ -575,6 +577,7 @@ def _kernel_args(args):
         common[22] = None  # pop_drive
     learn = None
     if pl_mode != 0:
+        check_stamp_range(int(np.diff(common[0]).max(initial=0)))  # offsets: the longest sequence
         layout = pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn)
         learn = (np.int64(pl_mode), pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout)
     rows = static_row_layout(indptr, delays, data, syn_kind, pl_mode != 0)

@@ -42,7 +42,6 @@ import math
 import numpy as np
 from numba import njit
 
-from ._prefetch import prefetch
 from ._math import to_fixed
 from ._twin import kernel_math
 
@@ -309,31 +308,62 @@ def _live_rows(pre_delay, in_ptr):
     return live
 
 
-@njit(cache=True)
-def decayed_traces(t, decay_row, traces, col, stamp_col, out):
-    """``out[i]``: trace ``traces[i, col]`` decayed to time stamp ``t`` from its stamp ``traces[i, stamp_col]``.
+#: rows of the trace copies: the post traces o1 (depression), the per-neuron pre traces r1 (potentiation)
+COPY_POST, COPY_PRE = 0, 1
+#: a sequence's time stamps must fit the copies' 32-bit stamps
+MAX_PLASTIC_STEPS = (1 << 31) - 1
 
-    One pass over all rows, branch-free (lags clamp to the table's final zero).
+
+def check_stamp_range(longest):
+    """Raise ValueError when a plastic sequence of ``longest`` steps overflows the copies' 32-bit stamps."""
+    if longest > MAX_PLASTIC_STEPS:
+        raise ValueError(f"a plastic sequence has {longest} steps, more than the {MAX_PLASTIC_STEPS} that "
+                         "plasticity's 32-bit time stamps count; split it into shorter sequences")
+
+
+@njit(cache=True)
+def trace_copies(n):
+    """Contiguous copies of the traces that the per-step passes of :func:`decayed_traces` read.
+
+    Returns ``(stamped, stamps, decayed)``: row :data:`COPY_POST` holds each neuron's post trace o1
+    and row :data:`COPY_PRE` its pre trace r1 (per-neuron layout), as last stamped (float64) and
+    the stamp (int32, steps), kept next to the (n, 3) / (n, 4) trace rows that every other update
+    reads; ``decayed`` receives the pass's values at one time stamp.  ``n`` is 0 when the pre
+    traces are per synapse (no passes).
     """
-    last = decay_row.shape[0] - 1
+    return np.zeros((2, n)), np.zeros((2, n), np.int32), np.empty((2, n))
+
+
+@njit(cache=True)
+def decayed_traces(t, decay_row, values, stamps, out):
+    """``out[i]``: trace ``values[i]``, stamped at step ``stamps[i]``, decayed to time stamp ``t``.
+
+    One pass over all rows, branch-free (lags clamp to the table's final zero).  The traces come as
+    contiguous values and 32-bit stamps, which the compiler turns into vector loads and a gather
+    from the table: 0.40 against 0.74 us a pass of 800 rows read from the (n, 3) trace rows.
+    """
+    last = np.int32(decay_row.shape[0] - 1)
+    now = np.int32(t)
     for i in range(out.shape[0]):
-        out[i] = traces[i, col] * decay_row[min(np.int64(t - traces[i, stamp_col]), last)]
+        out[i] = values[i] * decay_row[np.uint32(min(now - stamps[i], last))]
 
 
 @njit(cache=True)
 def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind, pre_tr,
-                            post_tr, ring_e, ring_i, o1_now, live):
+                            post_tr, ring_e, ring_i, stamped, stamps, decayed, live):
     """Like :func:`process_arrivals` with one queued arrival per neuron and per-neuron pre traces.
 
     Neuron ``j``'s plastic synapses are ``pre_lo[j]:pre_hi[j]``, all of one kind (see :func:`pre_trace_layout`).
+    ``stamped``, ``stamps`` and ``decayed`` are the copies of the passes' traces (see :func:`trace_copies`).
     """
     nearest = pl[NEAREST] != 0.0
     restricted = pl[NEAREST] == PAIR_RESTRICTED
     a2m, a3m, mu, w_min, w_max = pl[A2M], pl[A3M], pl[MU], pl[W_MIN], pl[W_MAX]
     i_eta, i_alpha, i_wmax = pl[I_ETA], pl[I_ALPHA], pl[I_WMAX]
+    o1_now = decayed[COPY_POST]
     if arr_cnt[slot] > 0:  # every post trace at stamp t, in one vectorisable pass
         lo, hi = live[0], live[1]  # the neurons with plastic inputs
-        decayed_traces(t, table[D_M], post_tr[lo:hi], 0, 3, o1_now[lo:hi])
+        decayed_traces(t, table[D_M], stamped[COPY_POST, lo:hi], stamps[COPY_POST, lo:hi], o1_now[lo:hi])
     for q in range(arr_cnt[slot]):
         j = arr_buf[slot, q]
         since_pre = t - pre_tr[j, 2]
@@ -362,6 +392,8 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi
         else:
             pre_tr[j, 0] = pre_tr[j, 0] * _decay(table, D_I, since_pre) + 1.0
         pre_tr[j, 2] = t
+        stamped[COPY_PRE, j] = pre_tr[j, 0]
+        stamps[COPY_PRE, j] = t
     arr_cnt[slot] = 0
 
 
@@ -369,8 +401,6 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi
 def _potentiate(lo, hi, in_syn, in_row, data, r1_now, gain, w_min, w_max):
     """Additive potentiation of the plastic synapses ``in_syn[lo:hi]`` by the pre traces ``r1_now`` (branch-free)."""
     for k in range(lo, hi):
-        if k + 16 < hi:  # the weights are scattered over the whole synapse array: ask for them early
-            prefetch(data, np.int64(in_syn[k + 16]))
         s = np.uint32(in_syn[k])
         pot = r1_now[np.uint32(in_row[k])] * gain
         data[s] = min(max(np.float64(data[s]) + pot, w_min), w_max)
@@ -395,20 +425,23 @@ def _post_updates(tp, table, lo, hi, in_syn, in_row, in_kind, data, pre_tr, rest
 
 
 @njit(cache=True)
-def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr, r1_now,
-                live):
+def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr, stamped,
+                stamps, decayed, live):
     """Neurons ``ids[:n_ids]`` fired at time stamp ``tp`` (steps): potentiate their incoming plastic synapses.
 
-    The plastic synapses onto neuron ``i`` come from :func:`pre_trace_layout`.
+    The plastic synapses onto neuron ``i`` come from :func:`pre_trace_layout`; ``stamped``, ``stamps``
+    and ``decayed``: see :func:`trace_copies` (empty when the pre traces are per synapse).
     """
     restricted = pl[NEAREST] == PAIR_RESTRICTED
     # parameters in locals: the loop stores weights, which would otherwise make every pl[...] a reload
     a2p, a3p, mu, w_min, w_max, i_eta, i_wmax = pl[A2P], pl[A3P], pl[MU], pl[W_MIN], pl[W_MAX], pl[I_ETA], pl[I_WMAX]
     # STDP alone, additive, per-neuron pre traces: every pre trace at stamp tp in one pass, then a branch-free loop
-    additive = pl_mode == PL_STDP and mu == 0.0 and not restricted and r1_now.shape[0] > 0
+    copies = stamped.shape[1] > 0
+    r1_now = decayed[COPY_PRE]
+    additive = pl_mode == PL_STDP and mu == 0.0 and not restricted and copies
     if additive and n_ids > 0:
         lo, hi = live[2], live[3]  # the neurons with plastic outputs
-        decayed_traces(tp, table[D_P], pre_tr[lo:hi], 0, 2, r1_now[lo:hi])
+        decayed_traces(tp, table[D_P], stamped[COPY_PRE, lo:hi], stamps[COPY_PRE, lo:hi], r1_now[lo:hi])
     for q in range(n_ids):
         i = ids[q]
         o1, o2, x_post = post_traces(tp, i, table, post_tr)
@@ -419,6 +452,9 @@ def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_k
             _post_updates(tp, table, in_ptr[i], in_ptr[i + 1], in_syn, in_row, in_kind, data, pre_tr, restricted,
                           gain, post_tr[i, 3], mu, w_min, w_max, i_eta, i_wmax)
         bump_post_traces(tp, i, o1, o2, x_post, pl, pl_mode, post_tr)
+        if copies:
+            stamped[COPY_POST, i] = post_tr[i, 0]
+            stamps[COPY_POST, i] = tp
 
 
 @njit(cache=True)
