@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
+from ._jit import step_jit
 from ._math import FIXED_INV, conductance_membrane_step, membrane_step, standard_normal, to_fixed
 from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, intrinsic_step,
                       post_spikes, pre_trace_layout, process_arrivals, process_neuron_arrivals, scale_inputs,
@@ -62,7 +63,7 @@ def _add_input_spike(c, slot, in_indptr, in_indices, in_data, ring_e, ring_i):
             ring_i[slot, np.uint32(in_indices[s])] += w
 
 
-@njit(cache=True)
+@step_jit()
 def _fired_ids(fired_words, fired, out):
     """Write the indices of the set flags of ``fired`` (a view of ``fired_words``) to ``out``; returns their count.
 
@@ -111,7 +112,7 @@ def static_row_layout(indptr, delays, data, syn_kind, plastic):
     return row_delay, row_ring
 
 
-@njit(cache=True)
+@step_jit()
 def _deliver_static(lo, hi, j, slot, n_slots, row_delay, row_ring, indices, data, delays, ring_e, ring_i):
     """Queue the PSPs of static synapses ``lo:hi`` of neuron ``j``, which fired in ``slot``, at their delays.
 
@@ -159,7 +160,7 @@ def _is_lean(pp):
             and pp[HAS_DRIVE] == 0.0)
 
 
-@njit(cache=True, error_model="numpy")
+@step_jit(error_model="numpy")
 def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, refr, trace, fired, with_trace):
     """:func:`_population_step` for a population that :func:`_is_lean` accepts, bit for bit.
 
@@ -194,7 +195,7 @@ def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, r
     return n_fired
 
 
-@njit(cache=True, error_model="numpy")
+@step_jit(error_model="numpy")
 def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired,
                      lean=False, with_trace=True, conductance=None):
     """Advance one population (views of its neurons) by one step; returns its spike count.
@@ -302,7 +303,7 @@ def _population_step_parallel(n_chunks, pp, trace_decay, re, ri, v, i_e, y_e, i_
 MIN_CHUNK_NEURONS = 40_000
 
 
-@njit(cache=True)
+@step_jit()
 def _background_drive(key, lo, hi, g, v, i_e, y_e):
     """Add the exact per-step background increment ``g[:, 0] + g[:, 1:] @ xi`` to (V, I_e, y_e)."""
     for j in range(lo, hi):
@@ -312,7 +313,7 @@ def _background_drive(key, lo, hi, g, v, i_e, y_e):
         y_e[j] += g[2, 0] + g[2, 1] * x0 + g[2, 2] * x1 + g[2, 3] * x2
 
 
-@njit(cache=True)
+@step_jit()
 def _background_drives(key, pop_bounds, pop_params, pop_drive, v, i_e, y_e):
     """The background drive of every population that has one, for one step."""
     for p in range(pop_bounds.shape[0] - 1):
@@ -339,7 +340,7 @@ def _plastic_begin(learn, n, n_slots):
     return arr_buf, np.zeros(n_slots, np.int64), pre_tr, copies, np.empty(n, np.int64), 0
 
 
-@njit(cache=True)
+@step_jit()
 def _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data,
                     syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row, in_kind,
                     copies, live):
@@ -355,7 +356,7 @@ def _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, p
                 stamped, stamps, decayed, live)
 
 
-@njit(cache=True)
+@step_jit()
 def _plastic_step_end(t, n_steps, fired, th_off, data, pl_mode, pl, syn_kind, tgt_ptr, tgt_syn, scale_target):
     """Homeostasis after step ``t``: intrinsic plasticity every step, synaptic scaling every ``SCALE_EVERY``."""
     if pl_mode & PL_IP:
@@ -442,7 +443,7 @@ def run_sequence(
         elif input_mode == INPUT_EVENTS:
             for e in range(ev_ptr[row], ev_ptr[row + 1]):
                 _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, ring_e, ring_i)
-        if learn is not None:  # time stamp t: arrivals first, then the post spikes of step t - 1
+        if learn is not None and (arr_cnt[slot] > 0 or n_post > 0):  # time stamp t: arrivals, then step t - 1's spikes
             _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices,
                             data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
                             in_kind, copies, live)
@@ -506,7 +507,7 @@ def run_sequence(
                         ring_e[tgt_slot, np.uint32(indices[s])] += w
                     else:
                         ring_i[tgt_slot, np.uint32(indices[s])] += w
-        if learn is not None:
+        if learn is not None and pl_mode & (PL_IP | PL_SCALE):  # a call passes many arrays: skip it when idle
             _plastic_step_end(t, n_steps, fired, th_off, data, pl_mode, pl, syn_kind, tgt_ptr, tgt_syn, scale_target)
         if (record & REC_STEPS) and (t + 1) % frame_steps == 0:
             for j in range(n):

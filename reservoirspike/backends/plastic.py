@@ -42,6 +42,7 @@ import math
 import numpy as np
 from numba import njit
 
+from ._jit import step_jit
 from ._math import to_fixed
 from ._twin import kernel_math
 
@@ -202,7 +203,7 @@ def threshold_shift(th, fired, eta, target_per_step, bound):
     return min(max(th + eta * ((1.0 if fired else 0.0) - target_per_step), -bound), bound)
 
 
-@njit(cache=True)
+@step_jit()
 def process_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indices, data, syn_kind, syn_tr, post_tr, ring_e, ring_i):
     """Plastic spikes arriving at step ``t``: deliver their PSP, then apply the pre-synaptic update."""
     nearest = pl[NEAREST] != 0.0
@@ -334,7 +335,7 @@ def trace_copies(n):
     return np.zeros((2, n)), np.zeros((2, n), np.int32), np.empty((2, n))
 
 
-@njit(cache=True)
+@step_jit()
 def decayed_traces(t, decay_row, values, stamps, out):
     """``out[i]``: trace ``values[i]``, stamped at step ``stamps[i]``, decayed to time stamp ``t``.
 
@@ -348,7 +349,7 @@ def decayed_traces(t, decay_row, values, stamps, out):
         out[i] = values[i] * decay_row[np.uint32(min(now - stamps[i], last))]
 
 
-@njit(cache=True)
+@step_jit()
 def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind, pre_tr,
                             post_tr, ring_e, ring_i, stamped, stamps, decayed, live):
     """Like :func:`process_arrivals` with one queued arrival per neuron and per-neuron pre traces.
@@ -397,7 +398,7 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi
     arr_cnt[slot] = 0
 
 
-@njit(cache=True)
+@step_jit()
 def _potentiate(lo, hi, in_syn, in_row, data, r1_now, gain, w_min, w_max):
     """Additive potentiation of the plastic synapses ``in_syn[lo:hi]`` by the pre traces ``r1_now`` (branch-free)."""
     for k in range(lo, hi):
@@ -406,7 +407,7 @@ def _potentiate(lo, hi, in_syn, in_row, data, r1_now, gain, w_min, w_max):
         data[s] = min(max(np.float64(data[s]) + pot, w_min), w_max)
 
 
-@njit(cache=True)
+@step_jit()
 def _post_updates(tp, table, lo, hi, in_syn, in_row, in_kind, data, pre_tr, restricted, gain, last_post, mu,
                   w_min, w_max, i_eta, i_wmax):
     """Post-synaptic updates of the plastic synapses ``in_syn[lo:hi]``, every rule (see :func:`post_update`)."""
@@ -424,7 +425,7 @@ def _post_updates(tp, table, lo, hi, in_syn, in_row, in_kind, data, pre_tr, rest
             data[s] = inhibitory_updated(w, x_pre, i_eta, 0.0, i_wmax)
 
 
-@njit(cache=True)
+@step_jit()
 def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr, stamped,
                 stamps, decayed, live):
     """Neurons ``ids[:n_ids]`` fired at time stamp ``tp`` (steps): potentiate their incoming plastic synapses.
@@ -457,14 +458,14 @@ def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_k
             stamps[COPY_POST, i] = tp
 
 
-@njit(cache=True)
+@step_jit()
 def scale_inputs(tgt_ptr, tgt_syn, data, syn_kind, target):
     """Multiply each neuron's plastic excitatory inputs so that they sum to ``target[i]``."""
     for i in range(tgt_ptr.shape[0] - 1):
         scale_neuron_inputs(i, tgt_ptr, tgt_syn, data, syn_kind, target)
 
 
-@njit(cache=True)
+@step_jit()
 def intrinsic_step(fired, th_off, eta, target_per_step, bound):
     """Move every threshold towards the target rate (up after a spike, down slowly otherwise), within +-bound."""
     for j in range(th_off.shape[0]):
