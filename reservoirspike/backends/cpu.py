@@ -24,7 +24,7 @@ from numba import njit, prange
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
 from ._jit import step_jit
 from ._math import FIXED_INV, conductance_membrane_step, membrane_step, standard_normal, to_fixed
-from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, intrinsic_step,
+from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, SYN_STDP, intrinsic_step,
                       post_spikes, pre_trace_layout, process_arrivals, process_neuron_arrivals, scale_inputs,
                       trace_copies, check_stamp_range)
 
@@ -343,12 +343,12 @@ def _plastic_begin(learn, n, n_slots):
 @step_jit()
 def _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data,
                     syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row, in_kind,
-                    copies, live):
+                    copies, live, stdp_nonneg):
     """Plasticity at time stamp ``t``: the plastic arrivals of step ``t``, then the spikes of step ``t - 1``."""
     stamped, stamps, decayed = copies
     if per_neuron:
         process_neuron_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind,
-                                pre_tr, post_tr, ring_e, ring_i, stamped, stamps, decayed, live)
+                                pre_tr, post_tr, ring_e, ring_i, stamped, stamps, decayed, live, stdp_nonneg)
     else:
         process_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, pre_tr, post_tr, ring_e,
                          ring_i)
@@ -415,7 +415,7 @@ def run_sequence(
     row_delay, row_ring = rows  # see static_row_layout
     if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
         pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
-        per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live = layout
+        per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live, stdp_nonneg = layout
         arr_buf, arr_cnt, pre_tr, copies, post_ids, n_post = _plastic_begin(learn, n, n_slots)
     for t in range(n_steps):
         row = start + t
@@ -446,7 +446,7 @@ def run_sequence(
         if learn is not None and (arr_cnt[slot] > 0 or n_post > 0):  # time stamp t: arrivals, then step t - 1's spikes
             _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices,
                             data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
-                            in_kind, copies, live)
+                            in_kind, copies, live, stdp_nonneg)
             n_post = 0
         # 3. arrivals, exact integration, decay, threshold: one population at a time
         re = ring_e[slot]
@@ -486,7 +486,9 @@ def run_sequence(
                 n_post += 1
                 if per_neuron:  # one arrival for all its plastic synapses; the static ones lie beside them
                     if pre_delay[j] > 0:
-                        tgt_slot = (slot + pre_delay[j]) % n_slots
+                        tgt_slot = slot + pre_delay[j]  # 1 <= delay < n_slots: wrap once, no division
+                        if tgt_slot >= n_slots:
+                            tgt_slot -= n_slots
                         arr_buf[tgt_slot, arr_cnt[tgt_slot]] = j
                         arr_cnt[tgt_slot] += 1
                     _deliver_static(indptr[j], pre_lo[j], j, slot, n_slots, row_delay, row_ring, indices, data,
@@ -524,7 +526,7 @@ def run_sequence(
     if learn is not None:  # the plasticity events stamped with the sequence's end time
         _plastic_events(n_steps, n_steps % n_slots, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo,
                         pre_hi, indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr,
-                        in_syn, in_row, in_kind, copies, live)
+                        in_syn, in_row, in_kind, copies, live, stdp_nonneg)
     if record & REC_FINAL:
         for j in range(n):
             final[seq, j] = trace[j]
@@ -579,7 +581,9 @@ def _kernel_args(args):
     learn = None
     if pl_mode != 0:
         check_stamp_range(int(np.diff(common[0]).max(initial=0)))  # offsets: the longest sequence
-        layout = pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn)
+        # STDP weights that start >= 0 stay so (w_min >= 0): their arrivals need no sign test
+        stdp_nonneg = bool(np.all(data[syn_kind == SYN_STDP] >= 0))
+        layout = (*pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn), stdp_nonneg)
         learn = (np.int64(pl_mode), pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout)
     rows = static_row_layout(indptr, delays, data, syn_kind, pl_mode != 0)
     largest = int(np.diff(pop_bounds).max(initial=0))

@@ -350,18 +350,35 @@ def decayed_traces(t, decay_row, values, stamps, out):
 
 
 @step_jit()
+def _additive_arrival(lo, hi, indices, data, ring, o1_now, dep_gain, w_min, w_max):
+    """PSPs and additive depression of the plastic synapses ``lo:hi`` of one arrival, whose weights are >= 0.
+
+    The weights stay within ``[w_min, w_max]`` with ``w_min >= 0``, so every PSP goes to the excitatory
+    ring ``ring`` without a sign test; ``dep_gain`` is ``A2- + A3- r2``, so the arithmetic is that of
+    :func:`depressed` with ``mu = 0``.
+    """
+    for s in range(lo, hi):
+        i = np.uint32(indices[s])  # unsigned: no wraparound test
+        w = np.float64(data[s])
+        ring[i] += to_fixed(w)
+        data[s] = min(max(w + o1_now[i] * dep_gain, w_min), w_max)
+
+
+@step_jit()
 def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind, pre_tr,
-                            post_tr, ring_e, ring_i, stamped, stamps, decayed, live):
+                            post_tr, ring_e, ring_i, stamped, stamps, decayed, live, stdp_nonneg):
     """Like :func:`process_arrivals` with one queued arrival per neuron and per-neuron pre traces.
 
     Neuron ``j``'s plastic synapses are ``pre_lo[j]:pre_hi[j]``, all of one kind (see :func:`pre_trace_layout`).
     ``stamped``, ``stamps`` and ``decayed`` are the copies of the passes' traces (see :func:`trace_copies`).
+    ``stdp_nonneg``: every STDP weight was >= 0 at the start of the run (so it stays so, as ``w_min >= 0``).
     """
     nearest = pl[NEAREST] != 0.0
     restricted = pl[NEAREST] == PAIR_RESTRICTED
     a2m, a3m, mu, w_min, w_max = pl[A2M], pl[A3M], pl[MU], pl[W_MIN], pl[W_MAX]
     i_eta, i_alpha, i_wmax = pl[I_ETA], pl[I_ALPHA], pl[I_WMAX]
     o1_now = decayed[COPY_POST]
+    additive = stdp_nonneg and not restricted and mu == 0.0  # a branch-free loop for additive STDP
     if arr_cnt[slot] > 0:  # every post trace at stamp t, in one vectorisable pass
         lo, hi = live[0], live[1]  # the neurons with plastic inputs
         decayed_traces(t, table[D_M], stamped[COPY_POST, lo:hi], stamps[COPY_POST, lo:hi], o1_now[lo:hi])
@@ -371,22 +388,26 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi
         r1 = pre_tr[j, 0] * _decay(table, D_P, since_pre)
         r2 = pre_tr[j, 1] * _decay(table, D_X, since_pre)
         stdp = syn_kind[pre_lo[j]] == SYN_STDP
-        for s in range(pre_lo[j], pre_hi[j]):
-            i = np.uint32(indices[s])  # unsigned: no wraparound test
-            w = np.float64(data[s])
-            fw = to_fixed(w)
-            if fw >= 0:
-                ring_e[slot, i] += fw
-            else:
-                ring_i[slot, i] += fw
-            since_post = t - post_tr[i, 3]
-            if stdp:
-                if restricted and post_tr[i, 3] < pre_tr[j, 2]:  # not the first arrival after a post spike
-                    continue
-                data[s] = depressed(w, o1_now[i], r2, a2m, a3m, mu, w_min, w_max)
-            else:
-                x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
-                data[s] = inhibitory_updated(w, x_post, i_eta, i_alpha, i_wmax)
+        if stdp and additive:
+            _additive_arrival(pre_lo[j], pre_hi[j], indices, data, ring_e[slot], o1_now, a2m + a3m * r2, w_min,
+                              w_max)
+        else:
+            for s in range(pre_lo[j], pre_hi[j]):
+                i = np.uint32(indices[s])  # unsigned: no wraparound test
+                w = np.float64(data[s])
+                fw = to_fixed(w)
+                if fw >= 0:
+                    ring_e[slot, i] += fw
+                else:
+                    ring_i[slot, i] += fw
+                since_post = t - post_tr[i, 3]
+                if stdp:
+                    if restricted and post_tr[i, 3] < pre_tr[j, 2]:  # not the first arrival after a post spike
+                        continue
+                    data[s] = depressed(w, o1_now[i], r2, a2m, a3m, mu, w_min, w_max)
+                else:
+                    x_post = post_tr[i, 2] * _decay(table, D_I, since_post)
+                    data[s] = inhibitory_updated(w, x_post, i_eta, i_alpha, i_wmax)
         if stdp:
             pre_tr[j, 0] = _bump(r1, nearest)
             pre_tr[j, 1] = _bump(r2, nearest)
