@@ -332,7 +332,8 @@ def _plastic_begin(learn, n, n_slots):
     """
     syn_kind, syn_tr, post_tr, layout = learn[3], learn[4], learn[5], learn[9]
     per_neuron = layout[0]
-    syn_tr[:] = 0.0
+    if not per_neuron:  # per-synapse pre traces (24 bytes a synapse: not cleared when unused)
+        syn_tr[:] = 0.0
     post_tr[:] = 0.0
     arr_buf = np.empty((n_slots, n if per_neuron else max(1, np.count_nonzero(syn_kind))), np.int64)
     pre_tr = np.zeros((n, 3)) if per_neuron else syn_tr
