@@ -64,6 +64,17 @@ def _add_input_spike(c, slot, in_indptr, in_indices, in_data, ring_e, ring_i):
 
 
 @step_jit()
+def _poisson_draws(key, probability, frame, spiking):
+    """``spiking[c]``: whether input channel ``c`` spikes in this step, with ``probability[frame, c]``.
+
+    Every channel's draw in one branch-free loop, which the compiler vectorises; the few channels that
+    spike are then found as the neurons that fired are (:func:`_fired_ids`).
+    """
+    for c in range(spiking.shape[0]):
+        spiking[c] = uniform(key, c) < probability[frame, c]
+
+
+@step_jit()
 def _fired_ids(fired_words, fired, out):
     """Write the indices of the set flags of ``fired`` (a view of ``fired_words``) to ``out``; returns their count.
 
@@ -304,6 +315,48 @@ MIN_CHUNK_NEURONS = 40_000
 
 
 @step_jit()
+def _step_populations(slot, p_lo, p_hi, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i,
+                      v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance):
+    """Step 3 for populations ``p_lo:p_hi``, on their views of the state; returns how many neurons fired.
+
+    The views are taken here, in a function compiled without reference counting: taken in the kernel,
+    each would cost an atomic increment and decrement at every step.
+    """
+    re = ring_e[slot]
+    ri = ring_i[slot]
+    n_fired = 0
+    for p in range(p_lo, p_hi):
+        lo, hi = pop_bounds[p], pop_bounds[p + 1]
+        n_fired += _population_step(
+            pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
+            i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi],
+            fired[lo:hi], lean[p], with_trace, conductance,
+        )
+    return n_fired
+
+
+@njit(cache=True)
+def _step_populations_split(chunks, slot, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i,
+                            y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance):
+    """Step 3 when large populations are split over the Numba threads (a parallel region cannot be
+    called from a function without reference counting)."""
+    n_fired = 0
+    for p in range(pop_bounds.shape[0] - 1):
+        lo, hi = pop_bounds[p], pop_bounds[p + 1]
+        if hi - lo >= chunks * MIN_CHUNK_NEURONS:
+            n_fired += _population_step_parallel(
+                chunks, pop_params[p], trace_decay, ring_e[slot, lo:hi], ring_i[slot, lo:hi], v[lo:hi], i_e[lo:hi],
+                y_e[lo:hi], i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi],
+                trace[lo:hi], fired[lo:hi], lean[p], with_trace, conductance,
+            )
+        else:
+            n_fired += _step_populations(slot, p, p + 1, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e,
+                                         y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
+                                         conductance)
+    return n_fired
+
+
+@step_jit()
 def _background_drive(key, lo, hi, g, v, i_e, y_e):
     """Add the exact per-step background increment ``g[:, 0] + g[:, 1:] @ xi`` to (V, I_e, y_e)."""
     for j in range(lo, hi):
@@ -413,6 +466,9 @@ def run_sequence(
     cap = spike_step.shape[1]
     n_spikes = 0
     n_in = in_indptr.shape[0] - 1
+    in_words = np.zeros((n_in + 7) // 8, np.uint64)  # this step's Poisson input spikes, as flags
+    in_spiking = in_words.view(np.bool_)[:n_in]
+    in_ids = np.empty(n_in, np.int64)
     row_delay, row_ring = rows  # see static_row_layout
     if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
         pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
@@ -437,10 +493,9 @@ def run_sequence(
             _background_drives(step_key(seed, STREAM_NOISE, t), pop_bounds, pop_params, pop_drive, v, i_e, y_e)
         # 2. input spikes of this step go straight into the current slot
         if input_mode == INPUT_POISSON:
-            key = step_key(seed, STREAM_INPUT, t)
-            for c in range(n_in):
-                if uniform(key, c) < dense_input[frame, c]:
-                    _add_input_spike(c, slot, in_indptr, in_indices, in_data, ring_e, ring_i)
+            _poisson_draws(step_key(seed, STREAM_INPUT, t), dense_input, frame, in_spiking)
+            for q in range(_fired_ids(in_words, in_spiking, in_ids)):
+                _add_input_spike(in_ids[q], slot, in_indptr, in_indices, in_data, ring_e, ring_i)
         elif input_mode == INPUT_EVENTS:
             for e in range(ev_ptr[row], ev_ptr[row + 1]):
                 _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, ring_e, ring_i)
@@ -450,23 +505,14 @@ def run_sequence(
                             in_kind, copies, live, stdp_nonneg)
             n_post = 0
         # 3. arrivals, exact integration, decay, threshold: one population at a time
-        re = ring_e[slot]
-        ri = ring_i[slot]
-        n_fired = 0
-        for p in range(n_pops):
-            lo, hi = pop_bounds[p], pop_bounds[p + 1]
-            if chunks is not None and hi - lo >= chunks * MIN_CHUNK_NEURONS:  # one large network: split the step
-                n_fired += _population_step_parallel(
-                    chunks, pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
-                    i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi],
-                    fired[lo:hi], lean[p], with_trace, conductance,
-                )
-                continue
-            n_fired += _population_step(
-                pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
-                i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi],
-                fired[lo:hi], lean[p], with_trace, conductance,
-            )
+        if chunks is not None:  # one large network: its step is split over the threads
+            n_fired = _step_populations_split(chunks, slot, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v,
+                                              i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean,
+                                              with_trace, conductance)
+        else:
+            n_fired = _step_populations(slot, 0, n_pops, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e,
+                                        y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
+                                        conductance)
         # 4. bookkeeping and delivery of this step's spikes
         b = (t * n_bins) // n_steps
         if n_fired > 0:
