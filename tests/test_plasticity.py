@@ -198,8 +198,8 @@ def test_plastic_sequences_longer_than_the_32_bit_stamps_are_refused():
         check_stamp_range(MAX_PLASTIC_STEPS + 1)
 
 
-@pytest.mark.parametrize("delay", [(1.0, 4.0), 2.0, "shuffled"],
-                         ids=["per-synapse-delays", "one-delay", "one-delay-plastic-not-adjacent"])
+@pytest.mark.parametrize("delay", [(1.0, 4.0), 2.0, 1.0, "shuffled"],
+                         ids=["per-synapse-delays", "one-delay", "one-step-delay", "one-delay-plastic-not-adjacent"])
 @pytest.mark.parametrize("rules", [
     Plasticity(stdp=STDP(a_plus=0.05, a_minus=-0.05, w_max=2.0, mu=0.5)),
     Plasticity(stdp=STDP(a_plus=0.05, a_minus=-0.06, w_max=2.0, pairing="restricted")),
@@ -211,7 +211,8 @@ def test_small_plastic_network_equals_numpy_reference(rules, delay):
     """Random delays keep pre traces per synapse; one delay lets the kernel keep them per neuron.
 
     Per-neuron traces also need each neuron's plastic synapses side by side in its row; rows shuffled so that
-    static and plastic synapses interleave take the per-synapse path.
+    static and plastic synapses interleave take the per-synapse path.  With a one-step delay and pair STDP
+    (tau+ == tau-) the pre traces equal the post traces, and potentiation reads the post-trace pass.
     """
     import dataclasses
 
@@ -224,7 +225,7 @@ def test_small_plastic_network_equals_numpy_reference(rules, delay):
     from reservoirspike._rng import derive_seed
     from reservoirspike.simulate import run_encoded
 
-    from reservoirspike.backends.plastic import pre_trace_layout
+    from reservoirspike.backends.plastic import pre_trace_layout, traces_coincide
 
     net = random_reservoir(60, connectivity=0.2, weights={"E": 1.0, "I": -3.0},
                            delay=2.0 if delay == "shuffled" else delay, random_state=5)
@@ -237,8 +238,10 @@ def test_small_plastic_network_equals_numpy_reference(rules, delay):
     enc = RATE_ENCODER
     kin = enc.encode(enc.validate(rates[None])[0], 1.0, 400)
     state = LearningState(net, rules)
-    per_neuron = pre_trace_layout(net.indptr, net.delays, state.syn_kind, state.tgt_ptr, state.tgt_syn)[0]
-    assert per_neuron == (delay == 2.0)
+    layout = pre_trace_layout(net.indptr, net.delays, state.syn_kind, state.tgt_ptr, state.tgt_syn)
+    assert layout[0] == (delay in (1.0, 2.0))
+    pair_rule = rules.stdp is not None and rules.stdp.tau_plus == rules.stdp.tau_minus and rules.istdp is None
+    assert traces_coincide(state.pl, state.pl_mode, *layout[:2], layout[8]) == (delay == 1.0 and pair_rule)
     res = run_encoded(net, kin, seed=derive_seed(9), record=("spikes",), n_jobs=1, learning=state)
     ref_t, ref_i, ref_w = reference_plastic(net, rates * net.dt / 1000.0, derive_seed(9), rules, frame_steps=400)
     steps, ids = res.spike_steps(0)

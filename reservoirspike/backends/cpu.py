@@ -26,7 +26,7 @@ from ._jit import step_jit
 from ._math import FIXED_INV, conductance_membrane_step, membrane_step, standard_normal, to_fixed
 from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, SYN_STDP, intrinsic_step,
                       post_spikes, pre_trace_layout, process_arrivals, process_neuron_arrivals, scale_inputs,
-                      trace_copies, check_stamp_range)
+                      trace_copies, traces_coincide, check_stamp_range)
 
 # The neuron loop touches many arrays; LLVM only vectorises it when allowed enough runtime
 # alias checks (its default budget is too small). The checks run once per population and step.
@@ -397,17 +397,17 @@ def _plastic_begin(learn, n, n_slots):
 @step_jit()
 def _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data,
                     syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row, in_kind,
-                    copies, live, stdp_nonneg):
+                    copies, live, fast):
     """Plasticity at time stamp ``t``: the plastic arrivals of step ``t``, then the spikes of step ``t - 1``."""
     stamped, stamps, decayed = copies
     if per_neuron:
         process_neuron_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind,
-                                pre_tr, post_tr, ring_e, ring_i, stamped, stamps, decayed, live, stdp_nonneg)
+                                pre_tr, post_tr, ring_e, ring_i, stamped, stamps, decayed, live, fast, n_post)
     else:
         process_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, pre_tr, post_tr, ring_e,
                          ring_i)
     post_spikes(t, post_ids, n_post, decay, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr,
-                stamped, stamps, decayed, live)
+                stamped, stamps, decayed, live, per_neuron and fast[1])
 
 
 @step_jit()
@@ -472,7 +472,7 @@ def run_sequence(
     row_delay, row_ring = rows  # see static_row_layout
     if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
         pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
-        per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live, stdp_nonneg = layout
+        per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live, fast = layout
         arr_buf, arr_cnt, pre_tr, copies, post_ids, n_post = _plastic_begin(learn, n, n_slots)
     for t in range(n_steps):
         row = start + t
@@ -502,7 +502,7 @@ def run_sequence(
         if learn is not None and (arr_cnt[slot] > 0 or n_post > 0):  # time stamp t: arrivals, then step t - 1's spikes
             _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices,
                             data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
-                            in_kind, copies, live, stdp_nonneg)
+                            in_kind, copies, live, fast)
             n_post = 0
         # 3. arrivals, exact integration, decay, threshold: one population at a time
         if chunks is not None:  # one large network: its step is split over the threads
@@ -573,7 +573,7 @@ def run_sequence(
     if learn is not None:  # the plasticity events stamped with the sequence's end time
         _plastic_events(n_steps, n_steps % n_slots, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo,
                         pre_hi, indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr,
-                        in_syn, in_row, in_kind, copies, live, stdp_nonneg)
+                        in_syn, in_row, in_kind, copies, live, fast)
     if record & REC_FINAL:
         for j in range(n):
             final[seq, j] = trace[j]
@@ -628,9 +628,11 @@ def _kernel_args(args):
     learn = None
     if pl_mode != 0:
         check_stamp_range(int(np.diff(common[0]).max(initial=0)))  # offsets: the longest sequence
+        layout = pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn)
         # STDP weights that start >= 0 stay so (w_min >= 0): their arrivals need no sign test
         stdp_nonneg = bool(np.all(data[syn_kind == SYN_STDP] >= 0))
-        layout = (*pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn), stdp_nonneg)
+        fast = (stdp_nonneg, traces_coincide(pl, pl_mode, layout[0], layout[1], layout[8]))
+        layout = (*layout, fast)
         learn = (np.int64(pl_mode), pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout)
     rows = static_row_layout(indptr, delays, data, syn_kind, pl_mode != 0)
     largest = int(np.diff(pop_bounds).max(initial=0))

@@ -309,6 +309,20 @@ def _live_rows(pre_delay, in_ptr):
     return live
 
 
+def traces_coincide(pl, pl_mode, per_neuron, pre_delay, live):
+    """Whether each neuron's pre trace r1 equals its post trace o1 (bit for bit) at every time stamp.
+
+    With pair or triplet STDP alone, tau+ == tau-, per-neuron pre traces, a plastic delay of one step
+    and the same neurons on both sides of the plastic synapses (E->E), a neuron's spike bumps its post
+    trace and, through its arrival, its pre trace at the same time stamp, by the same rule, and both
+    decay by the same table: the values are equal.  (A neuron without plastic outputs keeps a pre trace
+    at zero, but no synapse reads it.)  The kernel then skips the pre-trace pass: potentiation reads
+    the post-trace pass, corrected for the arrivals of its time stamp.
+    """
+    return bool(per_neuron and pl_mode == PL_STDP and pl[TAU_P] == pl[TAU_M]
+                and np.all(pre_delay[pre_delay > 0] == 1) and live[0] == live[2] and live[1] == live[3])
+
+
 #: rows of the trace copies: the post traces o1 (depression), the per-neuron pre traces r1 (potentiation)
 COPY_POST, COPY_PRE = 0, 1
 #: a sequence's time stamps must fit the copies' 32-bit stamps
@@ -367,20 +381,22 @@ def _additive_arrival(lo, hi, indices, data, ring, o1_now, dep_gain, w_min, w_ma
 
 @step_jit()
 def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind, pre_tr,
-                            post_tr, ring_e, ring_i, stamped, stamps, decayed, live, stdp_nonneg):
+                            post_tr, ring_e, ring_i, stamped, stamps, decayed, live, fast, n_post):
     """Like :func:`process_arrivals` with one queued arrival per neuron and per-neuron pre traces.
 
     Neuron ``j``'s plastic synapses are ``pre_lo[j]:pre_hi[j]``, all of one kind (see :func:`pre_trace_layout`).
     ``stamped``, ``stamps`` and ``decayed`` are the copies of the passes' traces (see :func:`trace_copies`).
-    ``stdp_nonneg``: every STDP weight was >= 0 at the start of the run (so it stays so, as ``w_min >= 0``).
+    ``fast``: (every STDP weight was >= 0 at the start of the run, so it stays so as ``w_min >= 0``;
+    :func:`traces_coincide`); ``n_post``: how many neurons fired in the previous step.
     """
+    stdp_nonneg, coincide = fast
     nearest = pl[NEAREST] != 0.0
     restricted = pl[NEAREST] == PAIR_RESTRICTED
     a2m, a3m, mu, w_min, w_max = pl[A2M], pl[A3M], pl[MU], pl[W_MIN], pl[W_MAX]
     i_eta, i_alpha, i_wmax = pl[I_ETA], pl[I_ALPHA], pl[I_WMAX]
     o1_now = decayed[COPY_POST]
     additive = stdp_nonneg and not restricted and mu == 0.0  # a branch-free loop for additive STDP
-    if arr_cnt[slot] > 0:  # every post trace at stamp t, in one vectorisable pass
+    if arr_cnt[slot] > 0 or (coincide and n_post > 0):  # every post trace at stamp t, in one pass
         lo, hi = live[0], live[1]  # the neurons with plastic inputs
         decayed_traces(t, table[D_M], stamped[COPY_POST, lo:hi], stamps[COPY_POST, lo:hi], o1_now[lo:hi])
     for q in range(arr_cnt[slot]):
@@ -417,6 +433,10 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi
         pre_tr[j, 2] = t
         stamped[COPY_PRE, j] = pre_tr[j, 0]
         stamps[COPY_PRE, j] = t
+    if coincide:  # the pass's o1 now serves as r1 for the post spikes: add the bumps of these arrivals
+        for q in range(arr_cnt[slot]):
+            j = arr_buf[slot, q]
+            o1_now[j] = pre_tr[j, 0]
     arr_cnt[slot] = 0
 
 
@@ -449,20 +469,21 @@ def _post_updates(tp, table, lo, hi, in_syn, in_row, in_kind, data, pre_tr, rest
 
 @step_jit()
 def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr, stamped,
-                stamps, decayed, live):
+                stamps, decayed, live, coincide):
     """Neurons ``ids[:n_ids]`` fired at time stamp ``tp`` (steps): potentiate their incoming plastic synapses.
 
     The plastic synapses onto neuron ``i`` come from :func:`pre_trace_layout`; ``stamped``, ``stamps``
-    and ``decayed``: see :func:`trace_copies` (empty when the pre traces are per synapse).
+    and ``decayed``: see :func:`trace_copies` (empty when the pre traces are per synapse); ``coincide``:
+    see :func:`traces_coincide`.
     """
     restricted = pl[NEAREST] == PAIR_RESTRICTED
     # parameters in locals: the loop stores weights, which would otherwise make every pl[...] a reload
     a2p, a3p, mu, w_min, w_max, i_eta, i_wmax = pl[A2P], pl[A3P], pl[MU], pl[W_MIN], pl[W_MAX], pl[I_ETA], pl[I_WMAX]
     # STDP alone, additive, per-neuron pre traces: every pre trace at stamp tp in one pass, then a branch-free loop
     copies = stamped.shape[1] > 0
-    r1_now = decayed[COPY_PRE]
+    r1_now = decayed[COPY_POST] if coincide else decayed[COPY_PRE]
     additive = pl_mode == PL_STDP and mu == 0.0 and not restricted and copies
-    if additive and n_ids > 0:
+    if additive and n_ids > 0 and not coincide:
         lo, hi = live[2], live[3]  # the neurons with plastic outputs
         decayed_traces(tp, table[D_P], stamped[COPY_PRE, lo:hi], stamps[COPY_PRE, lo:hi], r1_now[lo:hi])
     for q in range(n_ids):
