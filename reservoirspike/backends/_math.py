@@ -8,6 +8,7 @@ depend on the order in which they are added (threads, atomics, CSR order).
 import math
 
 import numpy as np
+from numba import njit
 
 from .._rng import uniform
 from ._twin import kernel_math
@@ -22,6 +23,19 @@ def to_fixed(weight):
     x = np.float64(weight) * FIXED_SCALE + 0.5
     i = np.int64(x)  # truncates towards zero; step down once for negative non-integers: floor(x)
     return i - 1 if i > x else i
+
+
+@njit(cache=True, inline="always")
+def add_psp(ring_e, ring_i, slot, i, fixed_weight):
+    """Add a fixed-point PSP to neuron ``i``'s excitatory or inhibitory input of delay slot ``slot``, by its sign.
+
+    CPU only, for functions compiled without reference counting (``step_jit``): inlined into a function
+    with it, each call would count references to both rings.
+    """
+    if fixed_weight >= 0:
+        ring_e[slot, i] += fixed_weight
+    else:
+        ring_i[slot, i] += fixed_weight
 
 
 @kernel_math

@@ -23,7 +23,7 @@ from numba import njit, prange
 
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
 from ._jit import step_jit
-from ._math import FIXED_INV, conductance_membrane_step, membrane_step, standard_normal, to_fixed
+from ._math import FIXED_INV, add_psp, conductance_membrane_step, membrane_step, standard_normal, to_fixed
 from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, SYN_STDP, intrinsic_step,
                       post_spikes, pre_trace_layout, process_arrivals, process_neuron_arrivals, scale_inputs,
                       trace_copies, traces_coincide, check_stamp_range)
@@ -35,8 +35,9 @@ llvm.set_option("reservoirspike", "-vectorize-memory-check-threshold=1024")
 
 # Target indices in the scatter loops are cast to unsigned: a signed index makes Numba test it for
 # Python-style negative wraparound at every synapse (1.5x the cost of a plain scatter-add).  The
-# fixed-point add by sign is written out in each loop: a shared inlined helper that takes the rings
-# made static and plastic runs 2x slower (reference counting of the array arguments per synapse).
+# fixed-point add by sign is written out in the loops of run_sequence: inlined there, a helper that
+# takes the rings made static and plastic runs 2x slower (reference counting of the array arguments per
+# synapse); the functions compiled without reference counting (step_jit) share add_psp.
 
 # columns of the per-population parameter table (see reservoirspike.neurons.propagators)
 POP_COLUMNS = ("v_reset", "v_threshold", "ref_steps", "p_mm", "p_me", "p_mye", "p_ee", "p_eye", "p_yye",
@@ -152,11 +153,7 @@ def _deliver_static(lo, hi, j, slot, n_slots, row_delay, row_ring, indices, data
         tgt_slot = slot + delays[s]
         if tgt_slot >= n_slots:
             tgt_slot -= n_slots
-        w = to_fixed(data[s])
-        if w >= 0:
-            ring_e[tgt_slot, np.uint32(indices[s])] += w
-        else:
-            ring_i[tgt_slot, np.uint32(indices[s])] += w
+        add_psp(ring_e, ring_i, tgt_slot, np.uint32(indices[s]), to_fixed(data[s]))
 
 
 @njit(cache=True)

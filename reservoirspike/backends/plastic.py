@@ -43,7 +43,7 @@ import numpy as np
 from numba import njit
 
 from ._jit import step_jit
-from ._math import to_fixed
+from ._math import add_psp, to_fixed
 from ._twin import kernel_math
 
 # bits of pl_mode
@@ -212,11 +212,7 @@ def process_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indices, data, syn_ki
         s = arr_buf[slot, q]
         i = np.uint32(indices[s])  # unsigned: no wraparound test
         w = np.float64(data[s])
-        fw = to_fixed(w)
-        if fw >= 0:
-            ring_e[slot, i] += fw
-        else:
-            ring_i[slot, i] += fw
+        add_psp(ring_e, ring_i, slot, i, to_fixed(w))
         since_pre = t - syn_tr[s, 2]
         since_post = t - post_tr[i, 3]
         if syn_kind[s] == SYN_STDP:
@@ -412,11 +408,7 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi
             for s in range(pre_lo[j], pre_hi[j]):
                 i = np.uint32(indices[s])  # unsigned: no wraparound test
                 w = np.float64(data[s])
-                fw = to_fixed(w)
-                if fw >= 0:
-                    ring_e[slot, i] += fw
-                else:
-                    ring_i[slot, i] += fw
+                add_psp(ring_e, ring_i, slot, i, to_fixed(w))
                 since_post = t - post_tr[i, 3]
                 if stdp:
                     if restricted and post_tr[i, 3] < pre_tr[j, 2]:  # not the first arrival after a post spike
