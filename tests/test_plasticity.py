@@ -204,6 +204,7 @@ def test_plastic_sequences_longer_than_the_32_bit_stamps_are_refused():
     Plasticity(stdp=STDP(a_plus=0.05, a_minus=-0.05, w_max=2.0, mu=0.5)),
     Plasticity(stdp=STDP(a_plus=0.05, a_minus=-0.06, w_max=2.0, pairing="restricted")),
     Plasticity(stdp=STDP(a_plus=0.05, a_minus=-0.06, w_max=2.0)),  # additive alone: the branch-free loop
+    Plasticity(stdp=STDP(a_plus=0.05, a_minus=-0.06, w_max=2.0, pairing="nearest")),
     Plasticity(stdp=TripletSTDP.published("visual_cortex_all_to_all", w_max=2.0, scale=5.0),
                istdp=InhibitorySTDP(eta=0.2, target_rate=5.0, w_max=8.0)),
 ])
