@@ -137,9 +137,14 @@ class Network:
         self._check_dale()
 
     def _check_dale(self):
-        pre = np.repeat(np.arange(self.n_neurons), np.diff(self.indptr))
-        exc = self.excitatory[pre]
-        if np.any(self.data[exc] < 0) or np.any(self.data[~exc] > 0):
+        # the smallest and largest weight of each non-empty row: memory per neuron, not per synapse
+        rows = np.flatnonzero(np.diff(self.indptr))
+        if len(rows) == 0:
+            return
+        row_min = np.minimum.reduceat(self.data, self.indptr[rows])
+        row_max = np.maximum.reduceat(self.data, self.indptr[rows])
+        exc = self.excitatory[rows]
+        if np.any(row_min[exc] < 0) or np.any(row_max[~exc] > 0):
             raise ValueError(
                 "weights break Dale's law: synapses from excitatory populations must be >= 0 "
                 "and from inhibitory populations <= 0"

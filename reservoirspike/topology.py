@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from ._validation import check_choice, check_int, check_positive, check_probability, check_real
+from ._wiring import fill_csr, mark_invalid
 from .network import Network, Population
 from .neurons import LIF
 
@@ -73,35 +74,37 @@ def draw_weights(rng, n, magnitude, distribution="constant", cv=0.0, name="weigh
 
 
 def _sample_distinct(rng, counts, src_ids, tgt_ids, allow_self):
-    """For row r draw ``counts[r]`` distinct targets from ``tgt_ids``.
+    """For row r draw ``counts[r]`` distinct targets from ``tgt_ids``; returns their positions, row after row.
 
     Draws with replacement, then redraws duplicates and self-pairs until none
     are left (cheap when counts are small against the target pool).
     """
     n_tgt = len(tgt_ids)
-    rows = np.repeat(np.arange(len(src_ids), dtype=np.int64), counts)
-    cols = rng.integers(0, n_tgt, size=len(rows))
+    ptr = np.zeros(len(counts) + 1, np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    cols = rng.integers(0, n_tgt, size=int(ptr[-1]))
+    bad = np.empty(len(cols), bool)
+    src, tgt = np.asarray(src_ids, np.int64), np.asarray(tgt_ids, np.int64)
     for _ in range(10_000):
-        bad = np.zeros(len(rows), bool) if allow_self else tgt_ids[cols] == src_ids[rows]
-        keys = rows * n_tgt + cols
-        order = np.argsort(keys, kind="stable")
-        dup = np.zeros(len(rows), bool)
-        dup[order[1:]] = keys[order[1:]] == keys[order[:-1]]
-        bad |= dup
-        n_bad = int(bad.sum())
+        n_bad = mark_invalid(cols, ptr, src, tgt, bool(allow_self), bad)
         if n_bad == 0:
-            return rows, cols
+            return cols
         cols[bad] = rng.integers(0, n_tgt, size=n_bad)
     raise RuntimeError("could not draw distinct synapses; the requested degree is too close to the pool size")
+
+
+def _ids32(ids):
+    """Neuron ids as int32 (networks stay far below 2**31 neurons): half the memory of a synapse list."""
+    return np.asarray(ids).astype(np.int32)
 
 
 def bernoulli_block(rng, src_ids, tgt_ids, p, allow_self=False):
     """Each (src, tgt) pair connected independently with probability ``p``.
 
-    Returns ``(pre, post)`` global index arrays.
+    Returns ``(pre, post)`` global index arrays (int32).
     """
     if p == 0.0 or len(src_ids) == 0 or len(tgt_ids) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
     if p > 0.25:
         pre, post = [], []
         step = max(1, _DENSE_BLOCK // len(tgt_ids))
@@ -111,25 +114,25 @@ def bernoulli_block(rng, src_ids, tgt_ids, p, allow_self=False):
             if not allow_self:
                 mask &= src[:, None] != tgt_ids[None, :]
             r, c = np.nonzero(mask)
-            pre.append(src[r])
-            post.append(tgt_ids[c])
+            pre.append(_ids32(src[r]))
+            post.append(_ids32(tgt_ids[c]))
         return np.concatenate(pre), np.concatenate(post)
     overlap = np.isin(src_ids, tgt_ids) & (not allow_self)
     counts = rng.binomial(len(tgt_ids) - overlap.astype(np.int64), p)
-    rows, cols = _sample_distinct(rng, counts, src_ids, tgt_ids, allow_self)
-    return src_ids[rows], tgt_ids[cols]
+    cols = _sample_distinct(rng, counts, src_ids, tgt_ids, allow_self)
+    return np.repeat(_ids32(src_ids), counts), _ids32(tgt_ids)[cols]
 
 
 def fixed_indegree_block(rng, src_ids, tgt_ids, k, allow_self=False):
     """Every target receives exactly ``k`` synapses from distinct sources."""
     if k == 0 or len(src_ids) == 0 or len(tgt_ids) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
     pool = len(src_ids) - (0 if allow_self else int(np.isin(tgt_ids, src_ids).any()))
     if k > pool:
         raise ValueError(f"in_degree {k} exceeds the {pool} available presynaptic neurons")
     counts = np.full(len(tgt_ids), k, dtype=np.int64)
-    rows, cols = _sample_distinct(rng, counts, tgt_ids, src_ids, allow_self)
-    return src_ids[cols], tgt_ids[rows]
+    cols = _sample_distinct(rng, counts, tgt_ids, src_ids, allow_self)
+    return _ids32(src_ids)[cols], np.repeat(_ids32(tgt_ids), counts)
 
 
 def draw_delays(rng, n, delay, dt, name="delay"):
@@ -144,19 +147,22 @@ def draw_delays(rng, n, delay, dt, name="delay"):
 
 
 def assemble(populations, dt, pre, post, weights, delays, **kwargs):
-    """Sort synapse lists by (pre, post) into a CSR :class:`Network`."""
+    """Sort synapse lists by (pre, post) into a CSR :class:`Network` (equal pairs keep their list order)."""
     n = sum(p.size for p in populations)
-    # one stable sort of the combined key: the order of np.lexsort((post, pre)), several times faster
-    order = np.argsort(np.asarray(pre, np.int64) * n + np.asarray(post, np.int64), kind="stable")
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(pre, minlength=n), out=indptr[1:])
+    n_syn = len(pre)
+    indices, data, csr_delays = np.empty(n_syn, np.int32), np.empty(n_syn, np.float32), np.empty(n_syn, np.int16)
+    if n_syn:  # a counting sort by pre, then each row by post: no int64 keys or permutation of all synapses
+        fill_csr(np.asarray(pre), np.asarray(post), np.asarray(weights), np.asarray(delays, np.int16), indptr,
+                 indices, data, csr_delays)
     return Network(
         populations=tuple(populations),
         dt=dt,
         indptr=indptr,
-        indices=post[order].astype(np.int32),
-        data=weights[order].astype(np.float32),
-        delays=delays[order],
+        indices=indices,
+        data=data,
+        delays=csr_delays,
         **kwargs,
     )
 
@@ -266,8 +272,9 @@ def random_reservoir(
         mags = draw_weights(rng, len(pre), weights[pair], weight_distribution, weight_cv)
         pre_all.append(pre)
         post_all.append(post)
-        w_all.append(np.sign(weights[pair]) * mags)
+        w_all.append((np.sign(weights[pair]) * mags).astype(np.float32))  # the network's own precision
     pre, post, w = (np.concatenate(a) for a in (pre_all, post_all, w_all))
+    del pre_all, post_all, w_all  # the blocks: freed before the delays and the CSR arrays are made
     delays = draw_delays(rng, len(pre), delay, dt)
     return assemble(pops, dt, pre, post, w, delays, bias=draw_bias(rng, sum(p.size for p in pops), bias))
 

@@ -110,3 +110,20 @@ def test_builder_errors_name_the_parameter(kwargs, match):
     args.update(kwargs)
     with pytest.raises((ValueError, TypeError), match=match):
         random_reservoir(**args)
+
+
+@pytest.mark.parametrize("row, weight", [(0, -0.5), (3, -0.5), (4, 0.5), (5, 0.5)])
+def test_network_refuses_weights_against_dales_law(row, weight):
+    """The per-row check (smallest and largest weight of each row) sees every row, empty rows between."""
+    from reservoirspike.network import Network, Population
+
+    pops = (Population("E", 4, True, LIF()), Population("I", 2, False, LIF()))
+    indptr = np.array([0, 2, 2, 3, 4, 5, 6])  # row 1 is empty
+    data = np.array([0.5, 0.5, 0.5, 0.5, -1.0, -1.0])
+    kw = dict(populations=pops, dt=1.0, indptr=indptr, indices=np.array([1, 2, 0, 4, 1, 0]),
+              delays=np.ones(6, np.int16))
+    Network(data=data, **kw)  # as given: Dale's law holds
+    bad = data.copy()
+    bad[indptr[row]] = weight  # the first synapse of that row
+    with pytest.raises(ValueError, match="Dale"):
+        Network(data=bad, **kw)
