@@ -127,3 +127,21 @@ def test_network_refuses_weights_against_dales_law(row, weight):
     bad[indptr[row]] = weight  # the first synapse of that row
     with pytest.raises(ValueError, match="Dale"):
         Network(data=bad, **kw)
+
+
+def test_assemble_orders_synapses_as_a_stable_sort_by_pre_then_post():
+    """CSR rows by (pre, post); equal pairs (allowed in a synapse list) keep their list order."""
+    from reservoirspike.network import Population
+    from reservoirspike.topology import assemble
+
+    rng = np.random.default_rng(3)
+    n, n_syn = 40, 2000
+    pre, post = rng.integers(0, n, n_syn), rng.integers(0, n, n_syn)  # many repeated pairs
+    w = rng.uniform(0.1, 1.0, n_syn)
+    d = rng.integers(1, 6, n_syn).astype(np.int16)
+    net = assemble((Population("E", n, True, LIF()),), 1.0, pre, post, w, d)
+    order = np.argsort(pre * n + post, kind="stable")
+    np.testing.assert_array_equal(net.indptr, np.r_[0, np.cumsum(np.bincount(pre, minlength=n))])
+    np.testing.assert_array_equal(net.indices, post[order])
+    np.testing.assert_array_equal(net.data, w[order].astype(np.float32))
+    np.testing.assert_array_equal(net.delays, d[order])
