@@ -226,7 +226,7 @@ def test_small_plastic_network_equals_numpy_reference(rules, delay):
     from reservoirspike._rng import derive_seed
     from reservoirspike.simulate import run_encoded
 
-    from reservoirspike.backends.plastic import pre_trace_layout, traces_coincide
+    from reservoirspike.backends.plastic import pre_trace_layout, shares_trace_pass
 
     net = random_reservoir(60, connectivity=0.2, weights={"E": 1.0, "I": -3.0},
                            delay=2.0 if delay == "shuffled" else delay, random_state=5)
@@ -241,8 +241,10 @@ def test_small_plastic_network_equals_numpy_reference(rules, delay):
     state = LearningState(net, rules)
     layout = pre_trace_layout(net.indptr, net.delays, state.syn_kind, state.tgt_ptr, state.tgt_syn)
     assert layout[0] == (delay in (1.0, 2.0))
-    pair_rule = rules.stdp is not None and rules.stdp.tau_plus == rules.stdp.tau_minus and rules.istdp is None
-    assert traces_coincide(state.pl, state.pl_mode, *layout[:2], layout[8]) == (delay == 1.0 and pair_rule)
+    additive_pair_rule = (rules.stdp is not None and rules.stdp.tau_plus == rules.stdp.tau_minus
+                          and getattr(rules.stdp, "mu", 0.0) == 0.0 and rules.stdp.pairing != "restricted"
+                          and rules.istdp is None)
+    assert shares_trace_pass(state.pl, state.pl_mode, *layout[:2], layout[8]) == (delay == 1.0 and additive_pair_rule)
     res = run_encoded(net, kin, seed=derive_seed(9), record=("spikes",), n_jobs=1, learning=state)
     ref_t, ref_i, ref_w = reference_plastic(net, rates * net.dt / 1000.0, derive_seed(9), rules, frame_steps=400)
     steps, ids = res.spike_steps(0)

@@ -26,7 +26,7 @@ from ._jit import step_jit
 from ._math import FIXED_INV, add_psp, conductance_membrane_step, membrane_step, standard_normal, to_fixed
 from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, SYN_STDP, intrinsic_step,
                       post_spikes, pre_trace_layout, process_arrivals, process_neuron_arrivals, scale_inputs,
-                      trace_copies, traces_coincide, check_stamp_range)
+                      trace_copies, shares_trace_pass, check_stamp_range)
 
 # The neuron loop touches many arrays; LLVM only vectorises it when allowed enough runtime
 # alias checks (its default budget is too small). The checks run once per population and step.
@@ -404,7 +404,7 @@ def _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, p
         process_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, pre_tr, post_tr, ring_e,
                          ring_i)
     post_spikes(t, post_ids, n_post, decay, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr,
-                stamped, stamps, decayed, live, per_neuron and fast[1])
+                stamped, stamps, decayed, live, fast[1])
 
 
 @step_jit()
@@ -628,7 +628,7 @@ def _kernel_args(args):
         layout = pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn)
         # STDP weights that start >= 0 stay so (w_min >= 0): their arrivals need no sign test
         stdp_nonneg = bool(np.all(data[syn_kind == SYN_STDP] >= 0))
-        fast = (stdp_nonneg, traces_coincide(pl, pl_mode, layout[0], layout[1], layout[8]))
+        fast = (stdp_nonneg, shares_trace_pass(pl, pl_mode, layout[0], layout[1], layout[8]))
         layout = (*layout, fast)
         learn = (np.int64(pl_mode), pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout)
     rows = static_row_layout(indptr, delays, data, syn_kind, pl_mode != 0)

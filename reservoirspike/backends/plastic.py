@@ -305,18 +305,20 @@ def _live_rows(pre_delay, in_ptr):
     return live
 
 
-def traces_coincide(pl, pl_mode, per_neuron, pre_delay, live):
-    """Whether each neuron's pre trace r1 equals its post trace o1 (bit for bit) at every time stamp.
+def shares_trace_pass(pl, pl_mode, per_neuron, pre_delay, live):
+    """Whether potentiation reads the post-trace pass as its pre traces, and the pre-trace pass is skipped.
 
     With pair or triplet STDP alone, tau+ == tau-, per-neuron pre traces, a plastic delay of one step
     and the same neurons on both sides of the plastic synapses (E->E), a neuron's spike bumps its post
     trace and, through its arrival, its pre trace at the same time stamp, by the same rule, and both
-    decay by the same table: the values are equal.  (A neuron without plastic outputs keeps a pre trace
-    at zero, but no synapse reads it.)  The kernel then skips the pre-trace pass: potentiation reads
-    the post-trace pass, corrected for the arrivals of its time stamp.
+    decay by the same table: the values are equal bit for bit.  (A neuron without plastic outputs keeps
+    a pre trace at zero, but no synapse reads it.)  The pass serves the additive all-to-all or nearest
+    rule, the one whose potentiation reads it; the kernel then corrects it for the arrivals of its time
+    stamp instead of running the pre-trace pass.
     """
-    return bool(per_neuron and pl_mode == PL_STDP and pl[TAU_P] == pl[TAU_M]
-                and np.all(pre_delay[pre_delay > 0] == 1) and live[0] == live[2] and live[1] == live[3])
+    return bool(per_neuron and pl_mode == PL_STDP and pl[MU] == 0.0 and pl[NEAREST] != PAIR_RESTRICTED
+                and pl[TAU_P] == pl[TAU_M] and np.all(pre_delay[pre_delay > 0] == 1)
+                and live[0] == live[2] and live[1] == live[3])
 
 
 #: rows of the trace copies: the post traces o1 (depression), the per-neuron pre traces r1 (potentiation)
@@ -383,16 +385,16 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi
     Neuron ``j``'s plastic synapses are ``pre_lo[j]:pre_hi[j]``, all of one kind (see :func:`pre_trace_layout`).
     ``stamped``, ``stamps`` and ``decayed`` are the copies of the passes' traces (see :func:`trace_copies`).
     ``fast``: (every STDP weight was >= 0 at the start of the run, so it stays so as ``w_min >= 0``;
-    :func:`traces_coincide`); ``n_post``: how many neurons fired in the previous step.
+    :func:`shares_trace_pass`); ``n_post``: how many neurons fired in the previous step.
     """
-    stdp_nonneg, coincide = fast
+    stdp_nonneg, shared = fast
     nearest = pl[NEAREST] != 0.0
     restricted = pl[NEAREST] == PAIR_RESTRICTED
     a2m, a3m, mu, w_min, w_max = pl[A2M], pl[A3M], pl[MU], pl[W_MIN], pl[W_MAX]
     i_eta, i_alpha, i_wmax = pl[I_ETA], pl[I_ALPHA], pl[I_WMAX]
     o1_now = decayed[COPY_POST]
     additive = stdp_nonneg and not restricted and mu == 0.0  # a branch-free loop for additive STDP
-    if arr_cnt[slot] > 0 or (coincide and n_post > 0):  # every post trace at stamp t, in one pass
+    if arr_cnt[slot] > 0 or (shared and n_post > 0):  # every post trace at stamp t, in one pass
         lo, hi = live[0], live[1]  # the neurons with plastic inputs
         decayed_traces(t, table[D_M], stamped[COPY_POST, lo:hi], stamps[COPY_POST, lo:hi], o1_now[lo:hi])
     for q in range(arr_cnt[slot]):
@@ -425,7 +427,7 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi
         pre_tr[j, 2] = t
         stamped[COPY_PRE, j] = pre_tr[j, 0]
         stamps[COPY_PRE, j] = t
-    if coincide:  # the pass's o1 now serves as r1 for the post spikes: add the bumps of these arrivals
+    if shared:  # the pass's o1 now serves as r1 for the post spikes: add the bumps of these arrivals
         for q in range(arr_cnt[slot]):
             j = arr_buf[slot, q]
             o1_now[j] = pre_tr[j, 0]
@@ -461,21 +463,21 @@ def _post_updates(tp, table, lo, hi, in_syn, in_row, in_kind, data, pre_tr, rest
 
 @step_jit()
 def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr, stamped,
-                stamps, decayed, live, coincide):
+                stamps, decayed, live, shared):
     """Neurons ``ids[:n_ids]`` fired at time stamp ``tp`` (steps): potentiate their incoming plastic synapses.
 
     The plastic synapses onto neuron ``i`` come from :func:`pre_trace_layout`; ``stamped``, ``stamps``
-    and ``decayed``: see :func:`trace_copies` (empty when the pre traces are per synapse); ``coincide``:
-    see :func:`traces_coincide`.
+    and ``decayed``: see :func:`trace_copies` (empty when the pre traces are per synapse); ``shared``:
+    see :func:`shares_trace_pass`.
     """
     restricted = pl[NEAREST] == PAIR_RESTRICTED
     # parameters in locals: the loop stores weights, which would otherwise make every pl[...] a reload
     a2p, a3p, mu, w_min, w_max, i_eta, i_wmax = pl[A2P], pl[A3P], pl[MU], pl[W_MIN], pl[W_MAX], pl[I_ETA], pl[I_WMAX]
     # STDP alone, additive, per-neuron pre traces: every pre trace at stamp tp in one pass, then a branch-free loop
     copies = stamped.shape[1] > 0
-    r1_now = decayed[COPY_POST] if coincide else decayed[COPY_PRE]
+    r1_now = decayed[COPY_POST] if shared else decayed[COPY_PRE]
     additive = pl_mode == PL_STDP and mu == 0.0 and not restricted and copies
-    if additive and n_ids > 0 and not coincide:
+    if additive and n_ids > 0 and not shared:
         lo, hi = live[2], live[3]  # the neurons with plastic outputs
         decayed_traces(tp, table[D_P], stamped[COPY_PRE, lo:hi], stamps[COPY_PRE, lo:hi], r1_now[lo:hi])
     for q in range(n_ids):
