@@ -82,7 +82,7 @@ def layered_network(sizes, *, connectivity=1.0, weight=4.86, delay=5.0, recurren
             w.append(np.full(len(a), wt))
             d.append(draw_delays(rng, len(a), dl, dt))
     cat = (lambda xs, dtype: np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype))
-    return assemble(pops, dt, cat(pre, np.int64), cat(post, np.int64), cat(w, np.float64), cat(d, np.int16))
+    return assemble(pops, dt, cat(pre, np.int32), cat(post, np.int32), cat(w, np.float64), cat(d, np.int16))
 
 
 def synfire_chain(n_groups=10, group_size=100, *, connectivity=1.0, weight=4.86, delay=5.0,
@@ -225,7 +225,7 @@ def compose(layers, projections=(), *, random_state=None):
         mags = draw_weights(rng, len(a), mag, proj.weight_distribution, proj.weight_cv)
         w.append(np.where(excit[a], mags, -mags))
         d.append(draw_delays(rng, len(a), proj.delay, dt, name=f"projections[{k}].delay"))
-    net = assemble(pops, dt, np.concatenate(pre).astype(np.int64), np.concatenate(post).astype(np.int64),
+    net = assemble(pops, dt, np.concatenate(pre).astype(np.int32), np.concatenate(post).astype(np.int32),
                    np.concatenate(w), np.concatenate(d).astype(np.int16),
                    bias=np.concatenate([n.bias for _, n in nets]))
     if n_inputs:

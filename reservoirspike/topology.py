@@ -154,8 +154,9 @@ def assemble(populations, dt, pre, post, weights, delays, **kwargs):
     n_syn = len(pre)
     indices, data, csr_delays = np.empty(n_syn, np.int32), np.empty(n_syn, np.float32), np.empty(n_syn, np.int16)
     if n_syn:  # a counting sort by pre, then each row by post: no int64 keys or permutation of all synapses
-        fill_csr(np.asarray(pre), np.asarray(post), np.asarray(weights), np.asarray(delays, np.int16), indptr,
-                 indices, data, csr_delays)
+        # the network's own dtypes (no copy where a builder already has them): one compiled fill for all
+        fill_csr(np.asarray(pre, np.int32), np.asarray(post, np.int32), np.asarray(weights, np.float32),
+                 np.asarray(delays, np.int16), indptr, indices, data, csr_delays)
     return Network(
         populations=tuple(populations),
         dt=dt,
