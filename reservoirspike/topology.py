@@ -149,9 +149,15 @@ def draw_delays(rng, n, delay, dt, name="delay"):
 def assemble(populations, dt, pre, post, weights, delays, **kwargs):
     """Sort synapse lists by (pre, post) into a CSR :class:`Network` (equal pairs keep their list order)."""
     n = sum(p.size for p in populations)
+    n_syn = len(pre)
+    for name, values in (("post", post), ("weights", weights), ("delays", delays)):
+        if len(values) != n_syn:
+            raise ValueError(f"{name} must have one entry per synapse ({n_syn}, as pre), got {len(values)}")
+    for name, ids in (("pre", pre), ("post", post)):
+        if n_syn and (np.min(ids) < 0 or np.max(ids) >= n):  # the fill below writes where they point
+            raise ValueError(f"{name} must hold neuron ids in [0, {n}), got [{np.min(ids)}, {np.max(ids)}]")
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(pre, minlength=n), out=indptr[1:])
-    n_syn = len(pre)
     indices, data, csr_delays = np.empty(n_syn, np.int32), np.empty(n_syn, np.float32), np.empty(n_syn, np.int16)
     if n_syn:  # a counting sort by pre, then each row by post: no int64 keys or permutation of all synapses
         # the network's own dtypes (no copy where a builder already has them): one compiled fill for all

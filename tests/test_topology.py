@@ -145,3 +145,20 @@ def test_assemble_orders_synapses_as_a_stable_sort_by_pre_then_post():
     np.testing.assert_array_equal(net.indices, post[order])
     np.testing.assert_array_equal(net.data, w[order].astype(np.float32))
     np.testing.assert_array_equal(net.delays, d[order])
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(post=np.array([1, 2])), "post must have one entry per synapse"),
+    (dict(weights=np.ones(4)), "weights must have one entry per synapse"),
+    (dict(delays=np.ones(2, np.int16)), "delays must have one entry per synapse"),
+    (dict(pre=np.array([0, 1, 5])), r"pre must hold neuron ids in \[0, 5\)"),
+    (dict(post=np.array([0, -1, 2])), r"post must hold neuron ids in \[0, 5\)"),
+])
+def test_assemble_refuses_ragged_or_out_of_range_synapse_lists(change, message):
+    from reservoirspike.network import Population
+    from reservoirspike.topology import assemble
+
+    lists = dict(pre=np.array([0, 1, 2]), post=np.array([1, 2, 3]), weights=np.ones(3),
+                 delays=np.ones(3, np.int16))
+    with pytest.raises(ValueError, match=message):
+        assemble((Population("E", 5, True, LIF()),), 1.0, **{**lists, **change})
