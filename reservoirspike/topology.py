@@ -84,9 +84,8 @@ def _sample_distinct(rng, counts, src_ids, tgt_ids, allow_self):
     np.cumsum(counts, out=ptr[1:])
     cols = rng.integers(0, n_tgt, size=int(ptr[-1]))
     bad = np.empty(len(cols), bool)
-    src, tgt = np.asarray(src_ids, np.int64), np.asarray(tgt_ids, np.int64)
     for _ in range(10_000):
-        n_bad = mark_invalid(cols, ptr, src, tgt, bool(allow_self), bad)
+        n_bad = mark_invalid(cols, ptr, np.asarray(src_ids), np.asarray(tgt_ids), allow_self, bad)
         if n_bad == 0:
             return cols
         cols[bad] = rng.integers(0, n_tgt, size=n_bad)

@@ -129,10 +129,15 @@ def test_network_refuses_weights_against_dales_law(row, weight):
         Network(data=bad, **kw)
 
 
-def test_assemble_orders_synapses_as_a_stable_sort_by_pre_then_post():
-    """CSR rows by (pre, post); equal pairs (allowed in a synapse list) keep their list order."""
+@pytest.mark.parametrize("chunk", [7, 1 << 20], ids=["many-chunks", "one-chunk"])
+def test_assemble_orders_synapses_as_a_stable_sort_by_pre_then_post(chunk, monkeypatch):
+    """CSR rows by (pre, post); equal pairs (allowed in a synapse list) keep their list order, whatever the
+    chunks the sorts work on."""
+    from reservoirspike import _wiring
     from reservoirspike.network import Population
     from reservoirspike.topology import assemble
+
+    monkeypatch.setattr(_wiring, "CHUNK", chunk)
 
     rng = np.random.default_rng(3)
     n, n_syn = 40, 2000
@@ -162,3 +167,16 @@ def test_assemble_refuses_ragged_or_out_of_range_synapse_lists(change, message):
                  delays=np.ones(3, np.int16))
     with pytest.raises(ValueError, match=message):
         assemble((Population("E", 5, True, LIF()),), 1.0, **{**lists, **change})
+
+
+def test_builder_chunks_do_not_change_the_network(monkeypatch):
+    """Duplicate marking and CSR filling work on chunks of synapses; a seed gives the same network."""
+    from reservoirspike import _wiring
+
+    kw = dict(connectivity=0.05, delay=(1.0, 4.0), weight_distribution="uniform", weight_cv=0.3, random_state=2)
+    whole = random_reservoir(300, **kw)
+    indeg = random_reservoir(200, in_degree=15, random_state=3)
+    monkeypatch.setattr(_wiring, "CHUNK", 13)
+    for ref, net in ((whole, random_reservoir(300, **kw)), (indeg, random_reservoir(200, in_degree=15, random_state=3))):
+        for name in ("indptr", "indices", "data", "delays"):
+            np.testing.assert_array_equal(getattr(net, name), getattr(ref, name))
