@@ -12,7 +12,7 @@ With ReservoirPy installed it also prints an echo state network of 500 units on 
 
 Data: ``fetch_fsdd`` reads a local copy (``--data-home`` or ``RESERVOIRSPIKE_DATA``) or downloads it.
 
-    python examples/spoken_digits.py [--data-home PATH] [--n-neurons 1000] [--seeds 3] [--loso]
+    python examples/spoken_digits.py [--data-home PATH] [--n-neurons 1000] [--seeds 3] [--loso] [--out FIG]
                                      [--per-utterance]
 """
 
@@ -50,7 +50,8 @@ def reservoir(waves, y, train, test, n_neurons, seed, sample_rate, per_utterance
     t0 = time.perf_counter()
     states = pipe[-1].reservoir_states(inputs)  # the reservoir's part: simulation and snapshots
     rate = len(test) / (time.perf_counter() - t0)
-    return pipe[-1].readout_.score(states, y[test]), fit_s, rate
+    predicted = pipe[-1].readout_.predict(states)
+    return np.mean(predicted == y[test]), fit_s, rate, predicted
 
 
 def echo_state_network(feats, y, train, test, n_units=500, seed=0):
@@ -94,6 +95,7 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--loso", action="store_true", help="also leave-one-speaker-out")
     parser.add_argument("--limit", type=int, default=None, help="use every k-th recording (quick runs)")
+    parser.add_argument("--out", default="spoken_digits.png", help="figure: test confusion matrix (first seed)")
     parser.add_argument("--per-utterance", action="store_true",
                         help="standardise every recording by its own statistics instead of the training frames'")
     args = parser.parse_args(argv)
@@ -134,7 +136,24 @@ def main(argv=None):
         for sp, b, r in scores:
             print(f"  {sp:<10}{b:>8.3f}{r:>8.3f}")
         print(f"  {'mean':<10}{np.mean([s[1] for s in scores]):>8.3f}{np.mean([s[2] for s in scores]):>8.3f}")
+    save_confusion(y[test], runs[0][3], accs[0], args.out)
     return base, accs
+
+
+def save_confusion(y_true, y_pred, accuracy, path):
+    """Save the test confusion matrix of the first seed (skipped without matplotlib)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from reservoirspike.plotting import confusion_matrix, save
+    except ImportError:
+        print("(install matplotlib for the figure)")
+        return
+    ax = confusion_matrix(y_true, y_pred)
+    ax.set_title(f"FSDD test split, spiking reservoir: accuracy {accuracy:.3f}")
+    save(ax, path)
+    print(f"figure: {path}")
 
 
 if __name__ == "__main__":

@@ -45,9 +45,12 @@ def test_spoken_digits_example_on_a_tiny_synthetic_fsdd(tmp_path, capsys):
     from test_datasets import _write_recordings
 
     _write_recordings(tmp_path / "fsdd" / "recordings")
-    base, accs = _load("spoken_digits").main(["--data-home", str(tmp_path), "--n-neurons", "60", "--seeds", "1"])
+    fig = tmp_path / "digits.png"
+    base, accs = _load("spoken_digits").main(["--data-home", str(tmp_path), "--n-neurons", "60", "--seeds", "1",
+                                              "--out", str(fig)])
     assert 0 <= base <= 1 and 0 <= accs[0] <= 1
     assert "official split" in capsys.readouterr().out
+    assert fig.stat().st_size > 5_000
 
 
 def test_memory_capacity_example_delays_add_memory(tmp_path, capsys):
