@@ -132,3 +132,76 @@ def test_feature_count_and_parameters_checked():
         SpikingReservoirClassifier(n_neurons=10).fit(X, [0, 1])
     with pytest.raises(ValueError, match="target row per time step"):
         SpikingReservoirRegressor(n_neurons=10).fit(np.zeros((5, 2)), np.zeros(4))
+
+
+def test_filtered_traces_equal_the_kernel_traces_and_a_brute_force_sum():
+    from reservoirspike.states import bin_ends, filtered_traces
+
+    rng = np.random.default_rng(2)
+    net = connect_inputs(random_reservoir(60, bias=(5.0, 9.0), random_state=1), 2, weight=10.0,
+                         sign="mixed", random_state=1)
+    X = [rng.normal(size=(n, 2)) for n in (9, 13)]
+    for tau in (7.0, 40.0):
+        res = simulate(net, X, steps_per_frame=10, record=("spikes", "traces", "final", "steps"), n_bins=3,
+                       tau_trace=tau)
+        for i in range(2):
+            T = len(X[i]) * 10
+            spikes = res.spike_steps(i)
+            frame_ends = np.arange(9, T, 10)
+            np.testing.assert_allclose(filtered_traces(*spikes, frame_ends, 60, (tau,), 1.0), res.steps[i], rtol=1e-5,
+                                       atol=1e-6)
+            np.testing.assert_allclose(filtered_traces(*spikes, bin_ends(T, 3), 60, (tau,), 1.0), res.traces[i],
+                                       rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(filtered_traces(*spikes, [T - 1], 60, (tau,), 1.0)[0], res.final[i], rtol=1e-5)
+    # independent of the kernel: sum exp(-(t_end - t_spike) dt / tau) over the spikes at or before t_end
+    steps = rng.integers(0, 50, 40)
+    ids = rng.integers(0, 5, 40)
+    ends = np.array([3, 10, 11, 30, 49])
+    got = filtered_traces(steps, ids, ends, 5, (2.0, 25.0), 0.5)
+    for k, tau in enumerate((2.0, 25.0)):
+        for r, t_end in enumerate(ends):
+            want = [np.exp(-(t_end - steps[(ids == j) & (steps <= t_end)]) * 0.5 / tau).sum() for j in range(5)]
+            np.testing.assert_allclose(got[r, k * 5:(k + 1) * 5], want, rtol=1e-12)
+    # bins as the kernel draws them: bin b holds the steps t with t * n_bins // n_steps == b
+    for n_steps, n_bins in ((10, 3), (7, 7), (100, 8)):
+        b = np.arange(n_steps) * n_bins // n_steps
+        np.testing.assert_array_equal(bin_ends(n_steps, n_bins), [np.flatnonzero(b == k).max() for k in range(n_bins)])
+
+
+def test_several_trace_time_constants_in_every_estimator():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(6, 12, 2))
+    y = np.arange(6) % 2
+    one = SpikingReservoir(n_neurons=30, snapshot=["traces", "final", "counts"], n_bins=3, tau_trace=20.0,
+                           random_state=0).fit(X)
+    two = SpikingReservoir(n_neurons=30, snapshot=["traces", "final", "counts"], n_bins=3, tau_trace=(20.0, 150.0),
+                           random_state=0).fit(X)
+    f1, f2 = one.transform(X), two.transform(X)
+    assert f2.shape == (6, two._n_features_out) == (6, 30 * (3 * 2 + 2 + 3))
+    names = two.get_feature_names_out()
+    assert len(names) == f2.shape[1] and names[0] == "traces_tau20_b0_n0" and names[90] == "traces_tau150_b0_n0"
+    # the block of the first time constant is the single-constant snapshot
+    np.testing.assert_allclose(f2[:, :90], f1[:, :90], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(f2[:, 180:210], f1[:, 90:120], rtol=1e-5, atol=1e-6)  # "final"
+    np.testing.assert_array_equal(f2[:, 240:], f1[:, 120:])  # counts do not depend on the trace
+    assert np.all(f2[:, 90:180] >= f2[:, :90] - 1e-9)  # a slower trace forgets less
+    clf = SpikingReservoirClassifier(n_neurons=30, tau_trace=[10.0, 50.0], random_state=0).fit(X, y)
+    assert clf.predict(X).shape == (6,)
+    series = rng.normal(size=(40, 1))
+    reg1 = SpikingReservoirRegressor(n_neurons=30, steps_per_frame=5, tau_trace=20.0, random_state=0)
+    reg2 = SpikingReservoirRegressor(n_neurons=30, steps_per_frame=5, tau_trace=(20.0, 80.0, 300.0), random_state=0)
+    target = np.roll(series[:, 0], 2)
+    s1 = reg1.fit(series, target).reservoir_states(series)
+    s2 = reg2.fit(series, target).reservoir_states(series)
+    assert s2.shape == (40, 90)
+    np.testing.assert_allclose(s2[:, :30], s1, rtol=1e-5, atol=1e-6)
+    assert reg2.predict(series).shape == (40,)
+
+
+@pytest.mark.parametrize("tau, error, match", [
+    ((), ValueError, "empty sequence"), ((20.0, 20.0), ValueError, "twice"),
+    ((20.0, -1.0), ValueError, r"tau_trace\[1\]"), ("slow", TypeError, "tau_trace"),
+    ((20.0, np.nan), ValueError, r"tau_trace\[1\]"), (True, TypeError, "tau_trace")])
+def test_bad_trace_time_constants_are_named(tau, error, match):
+    with pytest.raises(error, match=match):
+        SpikingReservoir(n_neurons=10, tau_trace=tau).fit(np.zeros((2, 5, 1)))
