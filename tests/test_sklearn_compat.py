@@ -153,3 +153,16 @@ def test_regressor_single_series_lists_and_multi_target():
     assert reg3.predict(u[None]).shape == (1, 400)
     with pytest.raises(ValueError, match="washout"):
         SpikingReservoirRegressor(n_neurons=20, washout=500).fit(u, y)
+
+
+def test_regressor_default_readout_cross_validates_on_blocks_of_steps():
+    from sklearn.model_selection import KFold
+
+    rng = np.random.default_rng(1)
+    u = np.cumsum(rng.normal(size=(300, 1)), axis=0) / 10  # slow input: neighbouring states nearly equal
+    reg = SpikingReservoirRegressor(n_neurons=80, steps_per_frame=5, tau_trace=(20.0, 100.0), random_state=0)
+    reg.fit(u, np.roll(u[:, 0], 3))
+    assert isinstance(reg.readout_.cv, KFold) and reg.readout_.cv.n_splits == 5 and not reg.readout_.cv.shuffle
+    assert 1e-4 <= reg.readout_.alpha_ <= 1e4
+    short = SpikingReservoirRegressor(n_neurons=20, random_state=0).fit(u[:30], u[:30, 0])
+    assert short.readout_.cv is None  # too few steps for five blocks: leave-one-out
