@@ -294,11 +294,21 @@ class _SpikingReservoirBase(BaseEstimator):
         """The trace time constants as a tuple; the kernel filters with the first."""
         return check_tau_trace(self.tau_trace)
 
+    def _spike_room(self, seqs, fitted):
+        """Spikes a sequence may record: room for 100 Hz at once (run_encoded's 20-Hz first guess
+        would simulate busier reservoirs twice); None for event input, whose length is not at hand."""
+        if not isinstance(seqs[0], np.ndarray):
+            return None
+        longest = max(len(q) for q in seqs) * fitted.frame_steps
+        return int(fitted.network.n_neurons * longest * self.dt * 0.1) + 64
+
     def _snapshot(self, seqs, fitted):
         kinds = check_snapshot(self.snapshot)
         taus = self._taus()
+        record = records_for(kinds, len(taus))
+        room = self._spike_room(seqs, fitted) if "spikes" in record else None
         parts = [snapshot_features(r, kinds, taus, self.n_bins)
-                 for r in self._run(seqs, records_for(kinds, len(taus)), fitted, n_bins=self.n_bins)]
+                 for r in self._run(seqs, record, fitted, n_bins=self.n_bins, max_spikes=room)]
         return np.vstack(parts)
 
     def _frame_states(self, seqs, fitted):
@@ -309,11 +319,7 @@ class _SpikingReservoirBase(BaseEstimator):
             for r in self._run(seqs, ("steps",), fitted):
                 out.extend(s.astype(np.float64) for s in r.steps)
             return out
-        room = None  # room for 100 Hz at once: run_encoded's 20-Hz first guess would re-run busier reservoirs
-        if isinstance(seqs[0], np.ndarray):
-            longest = max(len(q) for q in seqs) * fitted.frame_steps
-            room = int(fitted.network.n_neurons * longest * self.dt * 0.1) + 64
-        for r in self._run(seqs, ("spikes",), fitted, max_spikes=room):
+        for r in self._run(seqs, ("spikes",), fitted, max_spikes=self._spike_room(seqs, fitted)):
             for i, length in enumerate(r.lengths):
                 ends = np.arange(fitted.frame_steps - 1, length, fitted.frame_steps)
                 out.append(filtered_traces(*r.spike_steps(i), ends, r.n_neurons, taus, r.dt))
