@@ -263,6 +263,10 @@ def test_estimator_transform_on_cuda_equals_cpu():
     y = [0, 1, 0, 1]
     scores = [SpikingReservoirClassifier(backend=b, **kw).fit(X, y).decision_function(X) for b in ("cpu", "cuda")]
     np.testing.assert_array_equal(scores[0], scores[1])
+    # several trace time constants: filtered from the spikes each backend recorded
+    multi = [SpikingReservoir(backend=b, tau_trace=(20.0, 60.0), **kw).fit(X).transform(X) for b in ("cpu", "cuda")]
+    np.testing.assert_array_equal(multi[0], multi[1])
+    np.testing.assert_allclose(multi[0][:, :60], states[0], rtol=1e-5, atol=1e-6)  # the default 20 ms first
 
 
 @needs_gpu
