@@ -68,11 +68,12 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         seqs, _ = check_sequences(X)
         frames = np.concatenate(seqs, axis=0)
         d = frames.shape[1]
-        self.mean_ = frames.mean(axis=0) if self.with_mean else np.zeros(d)
+        mean = frames.mean(axis=0)
+        self.mean_ = mean if self.with_mean else np.zeros(d)
         if self.with_std:
             std = frames.std(axis=0)
             # constant channels (std 0 up to rounding) are left unscaled, as in StandardScaler
-            tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(frames.mean(axis=0)), 1.0)
+            tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)
             self.scale_ = np.where(std > tiny, std, 1.0)
         else:
             self.scale_ = np.ones(d)
