@@ -36,11 +36,16 @@ def baseline(feats, y, train, test):
     return clf.score(stats[test], y[test])
 
 
+def front_end(sample_rate, per_utterance):
+    """Waveforms to the reservoir's input: 20 MFCCs scaled by the training frames or by each recording."""
+    return [MelFeatures(kind="mfcc", n_mfcc=20, sample_rate=sample_rate,
+                        normalize="utterance" if per_utterance else None),
+            "passthrough" if per_utterance else SequenceScaler()]
+
+
 def reservoir(waves, y, train, test, n_neurons, seed, sample_rate, per_utterance=False):
     """Fit the waveform-to-digit Pipeline; test accuracy, fit seconds, feature extraction sequences/s."""
-    pipe = make_pipeline(MelFeatures(kind="mfcc", n_mfcc=20, sample_rate=sample_rate,
-                                     normalize="utterance" if per_utterance else None),
-                         "passthrough" if per_utterance else SequenceScaler(),
+    pipe = make_pipeline(*front_end(sample_rate, per_utterance),
                          SpikingReservoirClassifier(n_neurons=n_neurons, steps_per_frame=5, n_bins=8,
                                                     random_state=seed))
     t0 = time.perf_counter()
@@ -116,11 +121,8 @@ def main(argv=None):
     print(f"{'20 MFCC mean+std + logistic regression':<48}{base:>12.4f}")
     print(f"{f'spiking reservoir ({args.n_neurons} LIF) on MFCC sequences':<48}"
           f"{np.median(accs):>12.4f}  (median of {args.seeds} seeds: {np.round(accs, 4).tolist()})")
-    if args.per_utterance:
-        feats = [(f - f.mean(0)) / (f.std(0) + 1e-8) for f in raw]
-    else:
-        feats = SequenceScaler().fit([raw[i] for i in train]).transform(raw)
-    esn = echo_state_network(feats, y, train, test)
+    scaled = make_pipeline(*front_end(rate_hz, args.per_utterance)).fit([waves[i] for i in train])
+    esn = echo_state_network(scaled.transform(waves), y, train, test)  # the reservoir's own input
     if esn is not None:
         print(f"{'echo state network (ReservoirPy, 500 units)':<48}{esn:>12.4f}")
     print(f"reservoir fit {np.median([r[1] for r in runs]):.1f} s; feature extraction "
