@@ -33,7 +33,7 @@ def task(name, steps, seed):
     return u.ravel(), y.ravel()
 
 
-def test_nrmse(F, y, train, washout=100, alphas=np.logspace(-4, 6, 21)):
+def held_out_nrmse(F, y, train, washout=100, alphas=np.logspace(-4, 6, 21)):
     """Standardise F on training rows, pick the penalty on the last 20 % of them, score the rest."""
     val = int(0.8 * train)
     mu, sd = F[washout:train].mean(0), F[washout:train].std(0) + 1e-9
@@ -70,7 +70,7 @@ def main(argv=None):
                         rng = np.random.default_rng(seed)
                         drive = L @ (rng.normal(size=(lags, n)) / np.sqrt(lags)) + rng.normal(size=n)
                         F = np.maximum(drive, 0.0) if unit == "relu" else np.tanh(drive)
-                        scores.append(test_nrmse(F, y, train))
+                        scores.append(held_out_nrmse(F, y, train))
                     rows.append(dict(task=name, lags=lags, units=n, unit=unit, nrmse=float(np.median(scores)),
                                      per_seed=[round(float(s), 4) for s in scores]))
     if args.json:
