@@ -9,7 +9,7 @@ from .simulate import SimulationResult, simulate
 from .topology import column_3d, connect_inputs, input_projection, random_reservoir
 from .audio import CochleaEncoder, MelFeatures
 from .events import AddressEventEncoder
-from .preprocessing import SequenceScaler
+from .preprocessing import GaussianReceptiveFields, SequenceScaler
 
 __version__ = "0.1.0"
 
@@ -18,5 +18,5 @@ __all__ = [
     "PoissonEncoder", "Population", "SimulationResult", "SpikeEncoder", "column_3d", "connect_inputs",
     "input_projection", "random_reservoir", "simulate", "SpikingReservoir", "SpikingReservoirClassifier",
     "SpikingReservoirRegressor", "config_context", "get_config", "set_config", "__version__",
-    "AddressEventEncoder", "CochleaEncoder", "MelFeatures", "SequenceScaler",
+    "AddressEventEncoder", "CochleaEncoder", "MelFeatures", "SequenceScaler", "GaussianReceptiveFields",
 ]

@@ -1,4 +1,5 @@
-"""SequenceScaler: statistics pooled over the frames of the training sequences, in every input layout."""
+"""SequenceScaler and GaussianReceptiveFields: fitted on the pooled frames of the training sequences,
+applied frame by frame in every input layout."""
 
 import pickle
 
@@ -8,7 +9,7 @@ from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from reservoirspike import SequenceScaler, SpikingReservoirClassifier
+from reservoirspike import GaussianReceptiveFields, SequenceScaler, SpikingReservoirClassifier
 
 
 def ragged(seed=0, n=5, d=3):
@@ -85,3 +86,69 @@ def test_in_a_pipeline_before_a_reservoir_clones_and_pickles():
     again = pickle.loads(pickle.dumps(pipe))
     np.testing.assert_array_equal(again.predict(X), pipe.predict(X))
     assert clone(pipe).get_params()["sequencescaler__with_mean"] is True
+
+
+def test_receptive_fields_equal_the_gaussian_tuning_curves():
+    X = ragged(d=2)
+    fields = GaussianReceptiveFields(n_fields=4, width=0.8).fit(X)
+    frames = np.vstack(X)
+    low, high = frames.min(0), frames.max(0)
+    for c in range(2):
+        np.testing.assert_allclose(fields.centers_[c], np.linspace(low[c], high[c], 4))
+        np.testing.assert_allclose(fields.sigma_[c], 0.8 * (high[c] - low[c]) / 3)
+    out = fields.transform(X)
+    assert isinstance(out, list) and [o.shape for o in out] == [(len(x), 8) for x in X]
+    x = X[2][1]
+    for c in range(2):
+        for k in range(4):
+            mu, sigma = fields.centers_[c, k], fields.sigma_[c]
+            assert out[2][1, 4 * c + k] == pytest.approx(np.exp(-0.5 * ((x[c] - mu) / sigma) ** 2))
+    # the field nearest a value responds most; the extremes of the training range hit the end fields at 1
+    assert np.argmax(out[2][1, :4]) == np.argmin(np.abs(fields.centers_[0] - x[0]))
+    np.testing.assert_allclose(np.vstack(out).max(0)[[0, 3, 4, 7]], 1.0)
+    assert list(fields.get_feature_names_out(["a", "b"])[[0, 3, 4]]) == ["a_rf0", "a_rf3", "b_rf0"]
+
+
+def test_receptive_fields_layouts_range_and_constant_channels():
+    X2 = np.random.default_rng(2).uniform(-1, 1, size=(3, 7))  # (n, T) univariate
+    out = GaussianReceptiveFields(n_fields=5, value_range=(-2, 2)).fit(X2).transform(X2)
+    assert out.shape == (3, 7, 5) and np.all((out > 0) & (out <= 1))
+    fixed = GaussianReceptiveFields(n_fields=5, value_range=(-2, 2)).fit(X2)
+    np.testing.assert_allclose(fixed.centers_[0], [-2, -1, 0, 1, 2])
+    assert GaussianReceptiveFields(3).fit(X2[:, :, None]).transform(X2[:, :, None]).shape == (3, 7, 3)
+    const = GaussianReceptiveFields(n_fields=3).fit([np.full((4, 1), 2.0)])
+    np.testing.assert_allclose(const.centers_[0], [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(const.transform([np.full((1, 1), 2.0)])[0], [[np.exp(-0.5), 1.0, np.exp(-0.5)]])
+
+
+def test_receptive_fields_bad_input_names_the_problem():
+    X = ragged()
+    with pytest.raises(ValueError, match="n_fields must be >= 2"):
+        GaussianReceptiveFields(n_fields=1).fit(X)
+    with pytest.raises(TypeError, match="n_fields must be an integer"):
+        GaussianReceptiveFields(n_fields=2.5).fit(X)
+    with pytest.raises(ValueError, match="width"):
+        GaussianReceptiveFields(width=0.0).fit(X)
+    with pytest.raises(ValueError, match="low < high"):
+        GaussianReceptiveFields(value_range=(1.0, 1.0)).fit(X)
+    with pytest.raises(ValueError, match="pair"):
+        GaussianReceptiveFields(value_range=3.0).fit(X)
+    with pytest.raises(ValueError, match="infinity"):
+        GaussianReceptiveFields().fit([np.array([[0.0], [np.inf]])])
+    with pytest.raises(ValueError, match="fitted on 3"):
+        GaussianReceptiveFields().fit(X).transform([np.zeros((2, 1))])
+    with pytest.raises(ValueError, match="expected 3"):
+        GaussianReceptiveFields().fit(X).get_feature_names_out(["a"])
+
+
+def test_receptive_fields_let_a_reservoir_tell_a_middle_level_from_the_extremes():
+    # class 1 sits in the middle of channel 0's range, class 0 at either end: not linear in the level
+    rng = np.random.default_rng(0)
+    levels = [-1.0, 1.0, 0.0]
+    X = [rng.normal(size=(20, 1)) * 0.05 + levels[i % 3] for i in range(36)]
+    y = (np.arange(36) % 3 == 2).astype(int)
+    pipe = make_pipeline(GaussianReceptiveFields(n_fields=5, width=0.5),
+                         SpikingReservoirClassifier(n_neurons=40, input_weight=20.0, random_state=0))
+    assert pipe.fit(X, y).score(X, y) == 1.0
+    again = pickle.loads(pickle.dumps(pipe))
+    np.testing.assert_array_equal(again.predict(X), pipe.predict(X))

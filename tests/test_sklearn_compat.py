@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from reservoirspike import (LIF, SequenceScaler, SpikingReservoir, SpikingReservoirClassifier, SpikingReservoirRegressor,
+from reservoirspike import (LIF, GaussianReceptiveFields, SequenceScaler, SpikingReservoir, SpikingReservoirClassifier, SpikingReservoirRegressor,
                             random_reservoir)
 from reservoirspike.architectures import Projection, compose, layered_network
 
@@ -54,7 +54,7 @@ def expected_failed_checks(estimator):
 @parametrize_with_checks(
     [SpikingReservoir(n_neurons=100), SpikingReservoirClassifier(n_neurons=100),
      SpikingReservoirRegressor(n_neurons=100), SpikingReservoirClassifier(network=_hybrid_network()),
-     SequenceScaler()],
+     SequenceScaler(), GaussianReceptiveFields(n_fields=3)],
     expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible_estimator(estimator, check):
