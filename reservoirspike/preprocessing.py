@@ -12,6 +12,12 @@ from ._sequences import check_sequences
 from ._validation import check_int, check_positive
 
 
+def _pooled_frames(X):
+    """All time steps of the training sequences X, stacked: (total steps, channels)."""
+    seqs, _ = check_sequences(X)
+    return np.concatenate(seqs, axis=0)
+
+
 def _map_sequences(estimator, X, per_sequence):
     """Validate X against a fitted per-frame transformer, map every sequence, return them in X's layout.
 
@@ -88,8 +94,7 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         self
         """
-        seqs, _ = check_sequences(X)
-        frames = np.concatenate(seqs, axis=0)
+        frames = _pooled_frames(X)
         d = frames.shape[1]
         mean = frames.mean(axis=0)
         self.mean_ = mean if self.with_mean else np.zeros(d)
@@ -204,8 +209,7 @@ class GaussianReceptiveFields(TransformerMixin, BaseEstimator):
         """
         n_fields = check_int("n_fields", self.n_fields, low=2)
         width = check_positive("width", self.width)
-        seqs, _ = check_sequences(X)
-        frames = np.concatenate(seqs, axis=0)
+        frames = _pooled_frames(X)
         d = frames.shape[1]
         if self.value_range is None:
             low, high = frames.min(axis=0), frames.max(axis=0)
