@@ -35,7 +35,7 @@ def test_chain_vs_reservoir_example(capsys):
 
 def test_time_series_example(tmp_path, capsys):
     (mg_base, mg_res), (na_base, na_res) = _load("time_series").main(
-        ["--steps", "1200", "--n-neurons", "100", "--out", str(tmp_path / "ts.png")])
+        ["--steps", "1200", "--n-neurons", "100", "--esn-units", "50", "--out", str(tmp_path / "ts.png")])
     assert 0 < mg_base < 2 and 0 < mg_res < 2 and 0 < na_base < 2 and 0 < na_res < 2
     assert (tmp_path / "ts.png").stat().st_size > 5_000
     assert "NARMA10" in capsys.readouterr().out
