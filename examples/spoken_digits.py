@@ -63,7 +63,8 @@ def echo_state_network(feats, y, train, test, n_units=500, seed=0):
     """Test accuracy of a ReservoirPy echo state network on the same sequences (None without ReservoirPy).
 
     Features: the mean and the last reservoir state of every utterance; standardised ridge classifier.
-    Spectral radius, leak rate and input scaling are picked on every fifth training recording.
+    Spectral radius, leak rate, input scaling and bias scale (a random bias uniform in [-b, b] per
+    unit; ReservoirPy 0.4's units have none by default) are picked on every fifth training recording.
     ReservoirPy is a peer for comparison only, never a dependency.
     """
     try:
@@ -72,8 +73,10 @@ def echo_state_network(feats, y, train, test, n_units=500, seed=0):
         return None
     from sklearn.linear_model import RidgeClassifierCV
 
-    def features(sr, lr, isc):
-        res = Reservoir(n_units, sr=sr, lr=lr, input_scaling=isc, seed=seed)
+    unit_bias = np.random.default_rng(seed).uniform(-1.0, 1.0, n_units)
+
+    def features(sr, lr, isc, b):
+        res = Reservoir(n_units, sr=sr, lr=lr, input_scaling=isc, bias=b * unit_bias, seed=seed)
         out = []
         for f in feats:
             states = res.run(f)
@@ -87,7 +90,7 @@ def echo_state_network(feats, y, train, test, n_units=500, seed=0):
 
     val = train[::5]
     inner = np.setdiff1d(train, val)
-    grid = [(sr, lr, isc) for sr in (0.9, 1.1) for lr in (0.1, 0.3) for isc in (0.5, 1.0)]
+    grid = [(sr, lr, isc, b) for sr in (0.9, 1.1) for lr in (0.1, 0.3) for isc in (0.5, 1.0) for b in (0.0, 0.2)]
     runs = {p: features(*p) for p in grid}
     best = max(grid, key=lambda p: accuracy(runs[p], inner, val))
     return accuracy(runs[best], train, test)
