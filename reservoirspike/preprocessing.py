@@ -18,6 +18,11 @@ def _pooled_frames(X):
     return np.concatenate(seqs, axis=0)
 
 
+def _negligible(spread, level):
+    """Where a per-channel spread is zero up to rounding, relative to the channel's level."""
+    return ~(spread > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(level), 1.0))
+
+
 def _map_sequences(estimator, X, per_sequence):
     """Validate X against a fitted per-frame transformer, map every sequence, return them in X's layout.
 
@@ -101,8 +106,7 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if self.with_std:
             std = frames.std(axis=0)
             # constant channels (std 0 up to rounding) are left unscaled, as in StandardScaler
-            tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)
-            self.scale_ = np.where(std > tiny, std, 1.0)
+            self.scale_ = np.where(_negligible(std, mean), 1.0, std)
         else:
             self.scale_ = np.ones(d)
         self.n_features_in_ = d
@@ -121,7 +125,7 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         list of ndarray, or ndarray
             Scaled sequences, in the layout of X (a list for list input).
         """
-        return self._apply(X, lambda s: (s - self.mean_) / self.scale_)
+        return _map_sequences(self, X, lambda s: (s - self.mean_) / self.scale_)
 
     def inverse_transform(self, X):
         """Undo :meth:`transform`.
@@ -135,10 +139,7 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         list of ndarray, or ndarray
             In the layout of X.
         """
-        return self._apply(X, lambda s: s * self.scale_ + self.mean_)
-
-    def _apply(self, X, per_sequence):
-        return _map_sequences(self, X, per_sequence)
+        return _map_sequences(self, X, lambda s: s * self.scale_ + self.mean_)
 
 
 class GaussianReceptiveFields(TransformerMixin, BaseEstimator):
@@ -217,7 +218,7 @@ class GaussianReceptiveFields(TransformerMixin, BaseEstimator):
             low, high = self._checked_range()
             low, high = np.full(d, low), np.full(d, high)
         spacing = (high - low) / (n_fields - 1)
-        flat = ~(spacing > 10 * np.finfo(np.float64).eps * np.maximum(np.abs(low), 1.0))
+        flat = _negligible(spacing, low)
         # a constant channel: centres one unit apart, around its value
         low = np.where(flat, (low + high) / 2 - (n_fields - 1) / 2, low)
         spacing = np.where(flat, 1.0, spacing)
