@@ -92,16 +92,16 @@ def main(argv=None):
     train = int(0.75 * args.steps)
     rows = []
     for name in tasks:
+        series = {seed: task(name, args.steps, seed) for seed in seeds}  # generated once, not per unit
         for lags in lag_list:
             for n in units:
+                drives = {}  # the same random projection serves every unit kind
+                for seed, (u, y) in series.items():
+                    L = lagged((u - u[:train].mean()) / u[:train].std(), lags)
+                    rng = np.random.default_rng(seed)
+                    drives[seed] = L @ (rng.normal(size=(lags, n)) / np.sqrt(lags)) + rng.normal(size=n)
                 for unit in kinds:
-                    scores = []
-                    for seed in seeds:
-                        u, y = task(name, args.steps, seed)
-                        L = lagged((u - u[:train].mean()) / u[:train].std(), lags)
-                        rng = np.random.default_rng(seed)
-                        drive = L @ (rng.normal(size=(lags, n)) / np.sqrt(lags)) + rng.normal(size=n)
-                        scores.append(held_out_nrmse(UNITS[unit](drive), y, train))
+                    scores = [held_out_nrmse(UNITS[unit](drives[seed]), series[seed][1], train) for seed in seeds]
                     rows.append(dict(task=name, lags=lags, units=n, unit=unit, nrmse=float(np.median(scores)),
                                      per_seed=[round(float(s), 4) for s in scores]))
     if args.json:
