@@ -25,6 +25,15 @@ def to_fixed(weight):
     return i - 1 if i > x else i
 
 
+@njit(cache=True)
+def fixed_weights(weights):
+    """:func:`to_fixed` of every weight of an array (int64), for kernels that read them ready-made."""
+    out = np.empty(weights.shape[0], np.int64)
+    for s in range(weights.shape[0]):
+        out[s] = to_fixed(weights[s])
+    return out
+
+
 @njit(cache=True, inline="always")
 def add_psp(ring_e, ring_i, slot, i, fixed_weight):
     """Add a fixed-point PSP to neuron ``i``'s excitatory or inhibitory input of delay slot ``slot``, by its sign.

@@ -765,6 +765,10 @@ def simulate_batch(
                          f"{LAUNCH.resident_max_per_thread} neurons (this one has {n})")
     if resident is not None:
         threads = resident["threads"]
+        from . import cuda_resident
+
+        resident["tables"] = [cuda.to_device(a) for a in cuda_resident.synapse_tables(n, indices, data, delays,
+                                                                                       in_data)]
     info = {"backend": "cuda", "team": "grid" if grid_mode else "block", "threads": threads,
             "kernel": "general" if resident is None else "resident",
             "features": dataclasses.asdict(features),
@@ -887,7 +891,9 @@ def _resident_plan(n, max_delay, indptr, in_indptr):
 def _launch_resident(plan, features, n, max_delay, m, args_before):
     """Launch the resident kernel on one chunk of ``m`` sequences; returns ``(blocks, teams, resources)``."""
     threads, shared = plan["threads"], plan["shared_bytes"]
-    resident_args = (*args_before[:37], args_before[40])  # ... spike totals, then th_off
+    syn_target, syn_fixed, in_fixed = plan["tables"]  # in place of the weights, indices and delays
+    a = args_before
+    resident_args = (*a[:11], in_fixed, *a[12:16], syn_target, syn_fixed, *a[19:37], a[40])  # ..., th_off
 
     def ring(n_teams):
         size = 0 if plan["ring_in_shared"] else n_teams * 2 * (max_delay + 1) * n

@@ -17,7 +17,10 @@ that simulates one sequence at a time, and
   rings (integer adds commute); each thread keeps the running spike total;
 * the delivery is split into work items of 32 synapses (a spike or input
   channel has as many items as its row needs), which the warps share, so a
-  step's few spikes keep every warp busy instead of one warp a spike.
+  step's few spikes keep every warp busy instead of one warp a spike;
+* each synapse's fixed-point weight and its ring offset (delay x n + target)
+  are computed once on the host (:func:`synapse_tables`), so a delivered
+  synapse costs two loads, an add and one atomic.
 
 Everything else is the general kernel's (:mod:`reservoirspike.backends.cuda`):
 the same device functions for a neuron's step, the same fixed-point input, the
@@ -44,6 +47,18 @@ def shared_bytes(n, max_delay, ring_in_shared, n_inputs):
     return ring + 3 * (n + n_inputs) * 4
 
 
+def synapse_tables(n, indices, data, delays, in_data):
+    """What the delivery reads per synapse: ``(syn_target, syn_fixed, in_fixed)``.
+
+    ``syn_target = delay x n + target`` (int32) is the synapse's ring offset
+    from the current slot's row (wrapped past the last slot in the kernel);
+    ``syn_fixed``/``in_fixed`` are the recurrent/input weights in the
+    fixed-point units of the rings, by the very function the CPU uses.
+    """
+    syn_target = (np.asarray(delays, np.int64) * n + np.asarray(indices, np.int64)).astype(np.int32)
+    return syn_target, _math.fixed_weights(np.asarray(data)), _math.fixed_weights(np.asarray(in_data))
+
+
 def chunks_of(indptr):
     """Warp-wide chunks (32 synapses) of the longest row of a CSR matrix; at least one."""
     longest = int(np.diff(indptr).max(initial=0))
@@ -61,7 +76,6 @@ def kernel_function(features, per_thread, ring_in_shared):
     global cuda
     cuda = gpu.numba_cuda()
     initial_v, frame_v_inf, noise_kick, neuron_step = gpu._neuron_functions(features.conductance)
-    to_fixed = device_twin(_math.to_fixed)
     step_key = device_twin(_rng.step_key)
     uniform = device_twin(_rng.uniform)
     stream_input, stream_noise = _rng.STREAM_INPUT, _rng.STREAM_NOISE
@@ -80,21 +94,18 @@ def kernel_function(features, per_thread, ring_in_shared):
     @cuda.jit(device=True)
     def ring_add(ring, at, inhibitory_offset, w):
         """Add fixed-point ``w`` at ring index ``at`` (excitatory half) or ``at + inhibitory_offset``."""
-        if w >= 0:
-            cuda.atomic.add(ring, u32(at), w)
-        else:
-            cuda.atomic.add(ring, u32(at + inhibitory_offset), w)
+        cuda.atomic.add(ring, u32(at + inhibitory_offset if w < 0 else at), w)
 
     @cuda.jit(device=True)
-    def add_input_synapses(lo, hi, step, in_indices, in_data, ring, at, half):
+    def add_input_synapses(lo, hi, step, in_indices, in_fixed, ring, at, half):
         """Input synapses ``lo, lo + step, ... < hi`` into the ring row starting at ``at``."""
         for s in range(lo, hi, step):
-            ring_add(ring, at + in_indices[u32(s)], half, to_fixed(in_data[u32(s)]))
+            ring_add(ring, at + in_indices[u32(s)], half, in_fixed[u32(s)])
 
     def simulate(
         offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense, ev_ptr, ev_channel,
-        in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
-        indptr, indices, data, delays, max_delay, pop_of, pop_params, pop_drive, v_rest, bias, v_init_mode,
+        in_indptr, in_indices, in_fixed, inT_indptr, inT_channel, inT_data,
+        indptr, syn_target, syn_fixed, max_delay, pop_of, pop_params, pop_drive, v_rest, bias, v_init_mode,
         n_bins, trace_decay, record, counts, bin_traces, final, step_traces, frame_base,
         spike_step, spike_id, spike_total, th_off, ring_global, rec_chunks, in_chunks,
     ):
@@ -160,12 +171,12 @@ def kernel_function(features, per_thread, ring_in_shared):
                 key_in = step_key(seed, stream_input, 0)
                 for c in range(warp, n_in, n_warps):  # every lane draws the same number
                     if uniform(key_in, c) < dense[frame_start, c]:
-                        add_input_synapses(in_indptr[c] + lane, in_indptr[c + 1], 32, in_indices, in_data, ring,
+                        add_input_synapses(in_indptr[c] + lane, in_indptr[c + 1], 32, in_indices, in_fixed, ring,
                                            ring_base, half)
             elif events:
                 for e in range(ev_ptr[start] + warp, ev_ptr[start + 1], n_warps):
                     c = ev_channel[e]
-                    add_input_synapses(in_indptr[c] + lane, in_indptr[c + 1], 32, in_indices, in_data, ring,
+                    add_input_synapses(in_indptr[c] + lane, in_indptr[c + 1], 32, in_indices, in_fixed, ring,
                                        ring_base, half)
             spikes_before = 0  # every thread keeps the running total of the team's spikes
             # step counters kept by increments (64-bit division is slow on a GPU): ring slot, frame and the
@@ -247,6 +258,7 @@ def kernel_function(features, per_thread, ring_in_shared):
                     ev_next = 0
                     n_inputs = listed[2 + par]
                 n_rec = n_fired * rec_items
+                slot_row = slot * n
                 for w in range(np.int32(warp), n_rec + n_inputs * in_items, np.int32(n_warps)):
                     if w < n_rec:
                         e = w // rec_items
@@ -258,10 +270,10 @@ def kernel_function(features, per_thread, ring_in_shared):
                         s = fired[u32(at + 1)] + chunk * 32 + lane
                         if s < fired[u32(at + 2)]:
                             su = u32(s)
-                            tgt_slot = slot + delays[su]
-                            if tgt_slot >= n_slots:
-                                tgt_slot -= n_slots
-                            ring_add(ring, ring_base + tgt_slot * n + indices[su], half, to_fixed(data[su]))
+                            tgt = slot_row + syn_target[su]  # past the last slot: wrap to the first
+                            if tgt >= half:
+                                tgt -= half
+                            ring_add(ring, ring_base + tgt, half, syn_fixed[su])
                     else:
                         e = (w - n_rec) // in_items
                         chunk = (w - n_rec) - e * in_items
@@ -272,7 +284,7 @@ def kernel_function(features, per_thread, ring_in_shared):
                             at = in_base + 3 * e
                             lo, hi = np.int64(fired[u32(at + 1)]), np.int64(fired[u32(at + 2)])
                         lo += chunk * 32 + lane
-                        add_input_synapses(lo, min(lo + 1, hi), 1, in_indices, in_data, ring,
+                        add_input_synapses(lo, min(lo + 1, hi), 1, in_indices, in_fixed, ring,
                                            ring_base + next_slot * n, half)
                 spikes_before += n_fired
                 slot = next_slot
