@@ -84,6 +84,9 @@ def batch_rows(systems, repeats, steps=1000):
     kw = dict(encoder=RATE_ENCODER, steps_per_frame=steps, record=("counts",), n_bins=10, random_state=0)
     rows, counts = [], {}
     for label, backend, overrides, sizes in systems:
+        if not sizes:  # e.g. --cpu-sequences "": GPU rows only
+            continue
+
         def run(X):
             return _with_launch(overrides, lambda: simulate(net, X, backend=backend, **kw))
 
