@@ -348,7 +348,6 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
     pl_ip, pl_scale, scale_every = plastic.PL_IP, plastic.PL_SCALE, plastic.SCALE_EVERY
     ip_eta, ip_target, ip_bound = plastic.IP_ETA, plastic.IP_TARGET, plastic.IP_BOUND
     syn_static = plastic.SYN_STATIC
-    u32 = np.uint32
     with_plasticity, with_noise = features.plastic, features.noise
     any_input = features.input_mode < 0
     with_current = any_input or features.input_mode == INPUT_CURRENT
@@ -361,17 +360,6 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
             cuda.cg.this_grid().sync()
         else:
             cuda.syncthreads()
-
-    @cuda.jit(device=True)
-    def drive_neuron(j, team, new_frame, frame, key_noise, fst, dense, inT_indptr, inT_channel, inT_data, v_rest,
-                     bias, pop_of, pop_params, pop_drive):
-        """Phase A of neuron ``j``: the new frame's drive (V_inf) and one step of background noise."""
-        if new_frame and inT_indptr[j + 1] > inT_indptr[j]:  # others keep v_rest + bias
-            fst[team, VINF, j] = frame_v_inf(j, frame, dense, inT_indptr, inT_channel, inT_data, v_rest, bias)
-        p = pop_of[j]
-        if with_noise and pop_params[p, HAS_DRIVE] != 0.0:
-            fst[team, V, j], fst[team, IE, j], fst[team, YE, j] = noise_kick(
-                key_noise, j, p, pop_drive, fst[team, V, j], fst[team, IE, j], fst[team, YE, j])
 
     @cuda.jit(device=True)
     def ring_add(ring_e, ring_i, team, slot, i, w):
@@ -423,10 +411,6 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
         n_in = in_indptr.shape[0] - 1
         cap = spike_step.shape[1]
         plastic_run = with_plasticity and pl_mode != 0
-        # Phase A needs a barrier of its own only when it adds to the ring slot that phase B reads (input
-        # spikes, plastic arrivals); else every neuron's drive and noise are its own thread's, applied in B
-        a_delivers = plastic_run or (with_poisson and input_mode == INPUT_POISSON) or (
-            with_events and input_mode == INPUT_EVENTS)
         for q in range(team, seq_ids.shape[0], n_teams):
             k = seq_ids[q]
             start = offsets[k]
@@ -463,17 +447,18 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
                 if rank == 0:  # spikes so far; this step's list starts empty
                     if t > 0:
                         ctr[team, 2] += ctr[team, 1 - par]
-                    if a_delivers:
-                        ctr[team, par] = 0
-                    elif t > 0:  # no barrier before phase B: empty the next step's list instead (read in C of t - 1)
-                        ctr[team, 1 - par] = 0
+                    ctr[team, par] = 0
                 # A. drive, noise, input spikes, plastic arrivals
                 new_frame = with_current and input_mode == INPUT_CURRENT and t % frame_steps == 0
                 key_noise = step_key(seed, stream_noise, t) if with_noise else np.uint64(0)
-                if a_delivers:  # else each neuron's drive and noise are applied by its thread in phase B
-                    for j in range(rank, n, size):
-                        drive_neuron(j, team, new_frame, frame, key_noise, fst, dense, inT_indptr, inT_channel,
-                                     inT_data, v_rest, bias, pop_of, pop_params, pop_drive)
+                for j in range(rank, n, size):
+                    if new_frame and inT_indptr[j + 1] > inT_indptr[j]:  # others keep v_rest + bias
+                        fst[team, VINF, j] = frame_v_inf(j, frame, dense, inT_indptr, inT_channel, inT_data, v_rest,
+                                                         bias)
+                    p = pop_of[j]
+                    if with_noise and pop_params[p, HAS_DRIVE] != 0.0:
+                        fst[team, V, j], fst[team, IE, j], fst[team, YE, j] = noise_kick(
+                            key_noise, j, p, pop_drive, fst[team, V, j], fst[team, IE, j], fst[team, YE, j])
                 if with_poisson and input_mode == INPUT_POISSON:
                     key_in = step_key(seed, stream_input, t)
                     for c in range(rank, n_in, size):
@@ -490,40 +475,34 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
                         s = arr_buf[team, slot, a]
                         ring_add(ring_e, ring_i, team, slot, indices[s], to_fixed(data[s]))
                         arrival_update(t, s, decay, pl, indices, data, syn_kind, syn_tr, post_tr)
-                if a_delivers:
-                    barrier(grid_mode)
+                barrier(grid_mode)
                 # B. exact neuron step, threshold, recording
                 if rank == 0 and plastic_run:
                     arr_cnt[team, slot] = 0
                 b = (t * n_bins) // n_steps
                 bin_ends = ((t + 1) * n_bins) // n_steps != b or t == n_steps - 1
-                tu, slot_u = u32(team), u32(slot)  # unsigned indices: no negative-index test on each access
                 for j in range(rank, n, size):
-                    if not a_delivers:
-                        drive_neuron(j, team, new_frame, frame, key_noise, fst, dense, inT_indptr, inT_channel,
-                                     inT_data, v_rest, bias, pop_of, pop_params, pop_drive)
-                    ju = u32(j)
-                    p = pop_of[ju]
-                    re = ring_e[tu, slot_u, ju]
-                    ri = ring_i[tu, slot_u, ju]
-                    ring_e[tu, slot_u, ju] = 0
-                    ring_i[tu, slot_u, ju] = 0
+                    p = pop_of[j]
+                    re = ring_e[team, slot, j]
+                    ri = ring_i[team, slot, j]
+                    ring_e[team, slot, j] = 0
+                    ring_i[team, slot, j] = 0
                     v, ie, ye, ii, yi, theta, trace, r, f = neuron_step(
-                        p, pop_params, re, ri, fst[tu, V, ju], fst[tu, VINF, ju], fst[tu, IE, ju],
-                        fst[tu, YE, ju], fst[tu, II, ju], fst[tu, YI, ju], fst[tu, THETA, ju],
-                        fst[tu, TRACE, ju], refr[tu, ju], th_off[ju], trace_decay)
-                    fst[tu, V, ju] = v
-                    fst[tu, IE, ju] = ie
-                    fst[tu, YE, ju] = ye
-                    fst[tu, II, ju] = ii
-                    fst[tu, YI, ju] = yi
-                    fst[tu, THETA, ju] = theta
-                    fst[tu, TRACE, ju] = trace
-                    refr[tu, ju] = r
+                        p, pop_params, re, ri, fst[team, V, j], fst[team, VINF, j], fst[team, IE, j],
+                        fst[team, YE, j], fst[team, II, j], fst[team, YI, j], fst[team, THETA, j],
+                        fst[team, TRACE, j], refr[team, j], th_off[j], trace_decay)
+                    fst[team, V, j] = v
+                    fst[team, IE, j] = ie
+                    fst[team, YE, j] = ye
+                    fst[team, II, j] = ii
+                    fst[team, YI, j] = yi
+                    fst[team, THETA, j] = theta
+                    fst[team, TRACE, j] = trace
+                    refr[team, j] = r
                     if f:
-                        fired_list[tu, u32(par), cuda.atomic.add(ctr, (team, par), 1)] = j
+                        fired_list[team, par, cuda.atomic.add(ctr, (team, par), 1)] = j
                         if record & REC_COUNTS:
-                            counts[q, b, ju] += 1
+                            counts[q, b, j] += 1
                     if plastic_run and (pl_mode & pl_ip):
                         th_off[j] = threshold_shift(th_off[j], f, pl[ip_eta], pl[ip_target], pl[ip_bound])
                     if (record & REC_STEPS) and (t + 1) % frame_steps == 0:
@@ -542,15 +521,14 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
                     if lane == 0 and (record & REC_SPIKES) and base + e < cap:
                         spike_step[q, base + e] = t
                         spike_id[q, base + e] = j
-                    for s in range(indptr[u32(j)] + lane, indptr[u32(j + 1)], 32):
-                        s_u = u32(s)
-                        tgt_slot = slot + delays[s_u]
+                    for s in range(indptr[j] + lane, indptr[j + 1], 32):
+                        tgt_slot = slot + delays[s]
                         if tgt_slot >= n_slots:
                             tgt_slot -= n_slots
-                        if plastic_run and syn_kind[s_u] != syn_static:
+                        if plastic_run and syn_kind[s] != syn_static:
                             arr_buf[team, tgt_slot, cuda.atomic.add(arr_cnt, (team, tgt_slot), 1)] = s
                         else:
-                            ring_add(ring_e, ring_i, tu, u32(tgt_slot), u32(indices[s_u]), to_fixed(data[s_u]))
+                            ring_add(ring_e, ring_i, team, tgt_slot, indices[s], to_fixed(data[s]))
                 if plastic_run:
                     post_spike_updates(t, fired_list, ctr, team, 1 - par, warp, lane, n_warps, decay, pl, data,
                                        syn_kind, syn_tr, tgt_ptr, tgt_syn, post_saved)

@@ -132,10 +132,6 @@ def kernel_function(features, per_thread, ring_in_shared):
         listed = cuda.shared.array(4, int32)
         rec_items = np.int32(rec_chunks)
         in_items = np.int32(in_chunks)
-        # an item's list entry is item // items; a 32-bit integer division takes dozens of instructions, the
-        # float64 product (item + 1/2) x (1 / items) truncated is exact for any item count that fits in memory
-        inv_rec_items = 1.0 / rec_chunks
-        inv_in_items = 1.0 / in_chunks
         poisson = with_poisson and input_mode == INPUT_POISSON
         events = with_events and input_mode == INPUT_EVENTS
         # the state of this thread's neurons, in registers for a whole sequence
@@ -265,7 +261,7 @@ def kernel_function(features, per_thread, ring_in_shared):
                 slot_row = slot * n
                 for w in range(np.int32(warp), n_rec + n_inputs * in_items, np.int32(n_warps)):
                     if w < n_rec:
-                        e = np.int32((w + 0.5) * inv_rec_items)
+                        e = w // rec_items
                         chunk = w - e * rec_items
                         at = fired_base + 3 * e
                         if chunk == 0 and lane == 0 and (record & REC_SPIKES) and spikes_before + e < cap:
@@ -279,7 +275,7 @@ def kernel_function(features, per_thread, ring_in_shared):
                                 tgt -= half
                             ring_add(ring, ring_base + tgt, half, syn_fixed[su])
                     else:
-                        e = np.int32((w - n_rec + 0.5) * inv_in_items)
+                        e = (w - n_rec) // in_items
                         chunk = (w - n_rec) - e * in_items
                         if events:
                             c = ev_channel[u32(ev_next + e)]
