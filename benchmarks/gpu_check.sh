@@ -4,7 +4,7 @@
 # to benchmarks/gpu.py (by default the batch workload also runs a few other launch configurations at 10 000
 # sequences, so one lease compares them).  Ends with benchmarks/gpu_kernel_report.py (resources and a SASS
 # census of the resident kernel) and, where ncu is installed, a profile of one of its launches.  Writes logs to $OUT when set (the lent-device tool), else to
-# ./gpu-check-logs.
+# ./gpu-check-logs.  To compare versions in the same lease, see benchmarks/gpu_ab.py.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 logs="${OUT:-gpu-check-logs}"

@@ -297,3 +297,27 @@ def test_cuba_grid_mode_on_gpu():
 
 def test_simulator_flag_matches_environment():
     assert SIMULATOR == (os.environ.get("NUMBA_ENABLE_CUDASIM") == "1")
+
+
+def test_gpu_ab_benchmark_runs_each_version_from_its_own_folder(tmp_path):
+    """benchmarks/gpu_ab.py: each version imports the package of its folder, ahead of the installed one."""
+    import shutil
+    import subprocess
+    import sys
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    script = os.path.join(repo, "benchmarks", "gpu_ab.py")
+    other = tmp_path / "other"
+    shutil.copytree(os.path.join(repo, "reservoirspike"), other / "reservoirspike",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    small = ["--rounds", "1", "--sequences", "2", "--n", "300", "--duration", "0.002", "--batch-steps", "10",
+             "--repeats", "1"]
+    done = subprocess.run([sys.executable, script, repo, str(other), *small], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = done.stdout.splitlines()[-3:]
+    assert "batch 2" in table[0] and "cuba 300" in table[0]
+    assert table[1].split()[0] == repo and table[2].split()[0] == str(other)
+    assert all("seq/s" in line and line.rstrip().endswith(" s") for line in table[1:])
+    empty = subprocess.run([sys.executable, script, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert empty.returncode == 2 and "holds no reservoirspike package" in empty.stderr
