@@ -57,6 +57,11 @@ def main(argv=None):
     parser.add_argument("--batch-steps", type=int, default=1000, help="steps a batch sequence")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds a version's process may take")
     args = parser.parse_args(argv)
+    for name in ("rounds", "repeats", "batch_steps"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if len(set(map(os.path.abspath, args.versions))) < len(args.versions):
+        parser.error(f"versions: a folder is named twice in {args.versions}")
     for folder in args.versions:
         if not os.path.isfile(os.path.join(folder, "reservoirspike", "__init__.py")):
             parser.error(f"versions: {folder!r} holds no reservoirspike package")

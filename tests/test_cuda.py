@@ -321,3 +321,8 @@ def test_gpu_ab_benchmark_runs_each_version_from_its_own_folder(tmp_path):
     assert all("seq/s" in line and line.rstrip().endswith(" s") for line in table[1:])
     empty = subprocess.run([sys.executable, script, str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert empty.returncode == 2 and "holds no reservoirspike package" in empty.stderr
+    no_rounds = subprocess.run([sys.executable, script, repo, "--rounds", "0"], capture_output=True, text=True,
+                               timeout=60)
+    assert no_rounds.returncode == 2 and "--rounds must be at least 1, got 0" in no_rounds.stderr
+    twice = subprocess.run([sys.executable, script, repo, repo], capture_output=True, text=True, timeout=60)
+    assert twice.returncode == 2 and "a folder is named twice" in twice.stderr
