@@ -51,8 +51,38 @@ def _check_csr(prefix, n_rows, n_cols, indptr, indices, weights):
         raise ValueError(f"{prefix}weights must have one entry per synapse")
     if len(indices) and (indices.min() < 0 or indices.max() >= n_cols):
         raise ValueError(f"{prefix}indices must lie in [0, {n_cols})")
-    if not np.all(np.isfinite(weights)):
+    # NaN and inf show in the extremes: no temporary the size of the synapses
+    if len(weights) and not (np.isfinite(weights.min()) and np.isfinite(weights.max())):
         raise ValueError(f"{prefix}weights must be finite")
+
+
+#: the longest delay (steps) a network may hold: delays are stored in at most 16 bits
+MAX_DELAY_STEPS = int(np.iinfo(np.int16).max)
+
+
+def delay_dtype(longest):
+    """The dtype delays of at most ``longest`` steps are stored in: uint8 up to 255 steps, else int16.
+
+    One byte a synapse where the delays allow it (most networks): with int32 targets and float32
+    weights a static synapse then takes 9 bytes.
+    """
+    return np.dtype(np.uint8) if longest <= np.iinfo(np.uint8).max else np.dtype(np.int16)
+
+
+def _compact_delays(delays):
+    """Integer delays (steps) in ``[1, MAX_DELAY_STEPS]`` as a contiguous array of :func:`delay_dtype`."""
+    delays = np.asarray(delays)
+    if delays.ndim != 1:
+        raise ValueError(f"delays must be a 1-d array of steps, got shape {delays.shape}")
+    if not len(delays):
+        return np.zeros(0, np.uint8)
+    if delays.dtype.kind not in "iu":
+        if delays.dtype.kind != "f" or not np.all(np.isfinite(delays)) or np.any(delays != np.round(delays)):
+            raise ValueError(f"delays must be whole numbers of steps, got dtype {delays.dtype}")
+    lo, hi = delays.min(), delays.max()
+    if lo < 1 or hi > MAX_DELAY_STEPS:
+        raise ValueError(f"delays must be at least 1 step and at most {MAX_DELAY_STEPS}, got [{lo}, {hi}]")
+    return np.ascontiguousarray(delays, dtype=delay_dtype(int(hi)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,7 +99,8 @@ class Network:
         Recurrent synapses as CSR rows by presynaptic neuron: ``indptr``
         (int64, n_neurons + 1), ``indices`` (int32 target neuron),
         ``data`` (float32 weights, mV; the sign follows the presynaptic population)
-        and ``delays`` (int16 steps, >= 1).
+        and ``delays`` (steps, >= 1; stored as uint8 when every delay is at most 255
+        steps, else int16, see :func:`delay_dtype`).
     n_inputs : int
         Number of input channels (0 for none).
     input_indptr, input_indices, input_data : ndarray
@@ -111,12 +142,10 @@ class Network:
         set_("indptr", np.ascontiguousarray(self.indptr, dtype=np.int64))
         set_("indices", np.ascontiguousarray(self.indices, dtype=np.int32))
         set_("data", np.ascontiguousarray(self.data, dtype=np.float32))
-        set_("delays", np.ascontiguousarray(self.delays, dtype=np.int16))
+        set_("delays", _compact_delays(self.delays))
         _check_csr("", n, n, self.indptr, self.indices, self.data)
         if len(self.delays) != len(self.indices):
             raise ValueError("delays must have one entry per synapse")
-        if len(self.delays) and self.delays.min() < 1:
-            raise ValueError("delays must be at least 1 step")
         check_int("n_inputs", self.n_inputs, low=0)
         if self.input_indptr is None:
             set_("input_indptr", np.zeros(self.n_inputs + 1, np.int64))
@@ -200,24 +229,39 @@ class Network:
         return self.delays.astype(np.float64) * self.dt
 
     # --- derived per-neuron arrays ----------------------------------------
-    def neuron_table(self):
+    def neuron_table(self, keys=None):
         """Per-neuron arrays of the exact propagators and potentials.
 
-        Keys as in :func:`reservoirspike.neurons.propagators` (float64, or
-        int32 for ``ref_steps``; ``drive_offset`` is (n, 3) and
-        ``drive_gain`` (n, 3, 3)); ``bias`` includes this network's
-        per-neuron ``bias``.
+        Parameters
+        ----------
+        keys : sequence of str, optional
+            The arrays wanted (default all): a run needs only a few, and the
+            whole table takes about 260 bytes a neuron.
+
+        Returns
+        -------
+        dict
+            Keys as in :func:`reservoirspike.neurons.propagators` (float64, or
+            int32 for ``ref_steps``; ``drive_offset`` is (n, 3) and
+            ``drive_gain`` (n, 3, 3)); ``bias`` includes this network's
+            per-neuron ``bias`` and ``v_threshold`` its ``threshold``.
         """
         tables = [propagators(p.model, self.dt) for p in self.populations]
+        keys = tuple(tables[0]) if keys is None else tuple(keys)
+        unknown = [k for k in keys if k not in tables[0]]
+        if unknown:
+            raise ValueError(f"keys {unknown} are not in the neuron table; choose from {sorted(tables[0])}")
         out = {}
-        for key in tables[0]:
+        for key in keys:
             dtype = np.int32 if key == "ref_steps" else np.float64
             out[key] = np.concatenate(
                 [np.broadcast_to(np.asarray(t[key], dtype=dtype), (p.size,) + np.shape(t[key]))
                  for p, t in zip(self.populations, tables)]
             )
-        out["bias"] = out["bias"] + self.bias
-        out["v_threshold"] = out["v_threshold"] + self.threshold
+        if "bias" in out:
+            out["bias"] = out["bias"] + self.bias
+        if "v_threshold" in out:
+            out["v_threshold"] = out["v_threshold"] + self.threshold
         return out
 
     def population_tables(self):

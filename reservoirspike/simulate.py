@@ -233,7 +233,7 @@ def run_encoded(network, kin, *, seed, record=("counts",), n_bins=1, tau_trace=2
     spike_step = np.zeros((n, cap), np.int32)
     spike_id = np.zeros((n, cap), np.int32)
     total_spikes = np.zeros(n, np.int64)
-    table = network.neuron_table()
+    table = network.neuron_table(("v_rest", "bias"))  # all the kernels take per neuron
     pop_bounds, pop_params, pop_drive = network.population_tables()
     inT = _input_by_target(network)
 

@@ -11,8 +11,9 @@ import numbers
 import numpy as np
 
 from ._validation import check_choice, check_int, check_positive, check_probability, check_real
-from ._wiring import fill_csr, mark_invalid
-from .network import Network, Population
+from . import _wiring
+from ._wiring import csr_from_streams, fill_csr, mark_invalid, row_chunks
+from .network import MAX_DELAY_STEPS, Network, Population, _compact_delays, delay_dtype
 from .neurons import LIF
 
 PAIR_TYPES = ("EE", "EI", "IE", "II")
@@ -97,6 +98,22 @@ def _ids32(ids):
     return np.asarray(ids).astype(np.int32)
 
 
+def _bernoulli_counts(rng, src_ids, tgt_ids, p, allow_self):
+    """Outgoing synapse count of each source: binomial over its possible targets (itself excluded)."""
+    overlap = np.isin(src_ids, tgt_ids) & (not allow_self)
+    return rng.binomial(len(tgt_ids) - overlap.astype(np.int64), p)
+
+
+def _sorted_in_rows(cols, counts):
+    """``cols`` (row after row, ``counts`` a row) with each row's entries in increasing order."""
+    rows = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    span = int(cols.max()) + 1 if len(cols) else 1
+    keys = rows * span + cols
+    keys.sort()
+    keys -= rows * span
+    return keys
+
+
 def bernoulli_block(rng, src_ids, tgt_ids, p, allow_self=False):
     """Each (src, tgt) pair connected independently with probability ``p``.
 
@@ -116,10 +133,67 @@ def bernoulli_block(rng, src_ids, tgt_ids, p, allow_self=False):
             pre.append(_ids32(src[r]))
             post.append(_ids32(tgt_ids[c]))
         return np.concatenate(pre), np.concatenate(post)
-    overlap = np.isin(src_ids, tgt_ids) & (not allow_self)
-    counts = rng.binomial(len(tgt_ids) - overlap.astype(np.int64), p)
+    counts = _bernoulli_counts(rng, src_ids, tgt_ids, p, allow_self)
     cols = _sample_distinct(rng, counts, src_ids, tgt_ids, allow_self)
     return np.repeat(_ids32(src_ids), counts), _ids32(tgt_ids)[cols]
+
+
+class _BlockStream:
+    """The synapses of one pair type of a random reservoir, replayable chunk by chunk.
+
+    The structure (which pairs connect) comes from a generator seeded with ``seed``, made afresh for
+    each pass, so counting and filling see the same synapses; weights and delays come from ``values``
+    (a callable taking a synapse count), called in the filling pass only.  Chunks hold about
+    ``_wiring.CHUNK`` synapses, each row's targets in increasing order.
+    """
+
+    def __init__(self, seed, src_ids, tgt_ids, rule, value, allow_self, values):
+        self.seed, self.src, self.tgt, self.rule, self.value = seed, src_ids, tgt_ids, rule, value
+        self.allow_self, self.values = allow_self, values
+
+    def _structure(self):
+        """Chunks ``(pre, post)`` of int32 neuron ids."""
+        rng = np.random.default_rng(self.seed)
+        src, tgt = self.src, self.tgt
+        if self.rule == "in_degree":  # each target draws its sources: chunks of targets
+            step = max(1, _wiring.CHUNK // max(1, self.value))
+            for start in range(0, len(tgt), step):
+                yield fixed_indegree_block(rng, src, tgt[start:start + step], self.value, self.allow_self)
+        elif self.value > 0.25:  # dense masks: chunks of sources, rows come out in target order
+            step = max(1, _wiring.CHUNK // len(tgt))
+            for start in range(0, len(src), step):
+                yield bernoulli_block(rng, src[start:start + step], tgt, self.value, self.allow_self)
+        else:
+            counts = _bernoulli_counts(rng, src, tgt, self.value, self.allow_self)
+            ptr = np.zeros(len(counts) + 1, np.int64)
+            np.cumsum(counts, out=ptr[1:])
+            for r0, r1 in row_chunks(ptr):
+                cols = _sorted_in_rows(_sample_distinct(rng, counts[r0:r1], src[r0:r1], tgt, self.allow_self),
+                                       counts[r0:r1])
+                chunk = np.repeat(_ids32(src[r0:r1]), counts[r0:r1]), _ids32(tgt[cols])
+                del cols  # not held while the chunk is stored
+                yield chunk
+
+    def _empty(self):
+        return self.value == 0 or len(self.src) == 0 or len(self.tgt) == 0
+
+    def count_rows(self, counts):
+        """Add each neuron's outgoing synapses in this block to ``counts``."""
+        if self._empty():
+            return
+        if self.rule == "connectivity" and self.value <= 0.25:  # the counts are the first draws
+            counts[self.src] += _bernoulli_counts(np.random.default_rng(self.seed), self.src, self.tgt,
+                                                  self.value, self.allow_self)
+            return
+        for pre, _ in self._structure():
+            counts += np.bincount(pre, minlength=len(counts))
+
+    def synapses(self):
+        """Chunks ``(pre, post, weights, delays)``."""
+        if self._empty():
+            return
+        for pre, post in self._structure():
+            yield (pre, post, *self.values(len(pre)))
 
 
 def fixed_indegree_block(rng, src_ids, tgt_ids, k, allow_self=False):
@@ -134,15 +208,24 @@ def fixed_indegree_block(rng, src_ids, tgt_ids, k, allow_self=False):
     return _ids32(src_ids)[cols], np.repeat(_ids32(tgt_ids), counts)
 
 
-def draw_delays(rng, n, delay, dt, name="delay"):
-    """Integer delays (steps >= 1) uniform over a (min, max) range in ms."""
+def delay_steps(delay, dt, name="delay"):
+    """A delay (ms) or (min, max) range as whole steps ``(lo, hi)``, each at least 1."""
     lo, hi = (delay, delay) if isinstance(delay, numbers.Real) else tuple(delay)
     lo = check_real(f"{name} (min)", lo, low=0.0)
     hi = check_real(f"{name} (max)", hi, low=lo)
     s_lo, s_hi = max(1, int(round(lo / dt))), max(1, int(round(hi / dt)))
-    if s_hi > np.iinfo(np.int16).max:
-        raise ValueError(f"{name} of {hi} ms is too long for dt={dt} ms (at most 32767 steps)")
-    return rng.integers(s_lo, s_hi + 1, size=n).astype(np.int16)
+    if s_hi > MAX_DELAY_STEPS:
+        raise ValueError(f"{name} of {hi} ms is too long for dt={dt} ms (at most {MAX_DELAY_STEPS} steps)")
+    return s_lo, s_hi
+
+
+def _delays_in_steps(rng, n, s_lo, s_hi):
+    return rng.integers(s_lo, s_hi + 1, size=n).astype(delay_dtype(s_hi))
+
+
+def draw_delays(rng, n, delay, dt, name="delay"):
+    """Integer delays (steps >= 1) uniform over a (min, max) range in ms."""
+    return _delays_in_steps(rng, n, *delay_steps(delay, dt, name))
 
 
 def assemble(populations, dt, pre, post, weights, delays, **kwargs):
@@ -155,13 +238,15 @@ def assemble(populations, dt, pre, post, weights, delays, **kwargs):
     for name, ids in (("pre", pre), ("post", post)):
         if n_syn and (np.min(ids) < 0 or np.max(ids) >= n):  # the fill below writes where they point
             raise ValueError(f"{name} must hold neuron ids in [0, {n}), got [{np.min(ids)}, {np.max(ids)}]")
+    delays = _compact_delays(delays)  # checked (whole steps, 1..MAX_DELAY_STEPS) before they are stored
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(pre, minlength=n), out=indptr[1:])
-    indices, data, csr_delays = np.empty(n_syn, np.int32), np.empty(n_syn, np.float32), np.empty(n_syn, np.int16)
+    indices, data = np.empty(n_syn, np.int32), np.empty(n_syn, np.float32)
+    csr_delays = np.empty(n_syn, delays.dtype)
     if n_syn:  # a counting sort by pre, then each row by post: no int64 keys or permutation of all synapses
-        # the network's own dtypes (no copy where a builder already has them): one compiled fill for all
+        # the network's own dtypes (no copy where a builder already has them)
         fill_csr(np.asarray(pre, np.int32), np.asarray(post, np.int32), np.asarray(weights, np.float32),
-                 np.asarray(delays, np.int16), indptr, indices, data, csr_delays)
+                 delays, indptr, indices, data, csr_delays)
     return Network(
         populations=tuple(populations),
         dt=dt,
@@ -268,21 +353,30 @@ def random_reservoir(
             degrees = {"EE": k_e, "IE": k - k_e, "EI": k_e, "II": k - k_e}
     else:
         probs = per_pair("connectivity", connectivity, check_probability)
-    pre_all, post_all, w_all = [], [], []
-    for pair in PAIR_TYPES:
+    s_lo, s_hi = delay_steps(delay, dt)
+    n = sum(p.size for p in pops)
+    check_choice("weight_distribution", weight_distribution, WEIGHT_DISTRIBUTIONS)
+    check_real("weight_cv", weight_cv, low=0.0, high=MAX_CV)
+    for pair in PAIR_TYPES if in_degree is not None else ():  # errors before any wiring is drawn
         src, tgt = ids[pair[0]], ids[pair[1]]
-        if in_degree is not None:
-            pre, post = fixed_indegree_block(rng, src, tgt, degrees[pair], allow_self)
-        else:
-            pre, post = bernoulli_block(rng, src, tgt, probs[pair], allow_self)
-        mags = draw_weights(rng, len(pre), weights[pair], weight_distribution, weight_cv)
-        pre_all.append(pre)
-        post_all.append(post)
-        w_all.append((np.sign(weights[pair]) * mags).astype(np.float32))  # the network's own precision
-    pre, post, w = (np.concatenate(a) for a in (pre_all, post_all, w_all))
-    del pre_all, post_all, w_all  # the blocks: freed before the delays and the CSR arrays are made
-    delays = draw_delays(rng, len(pre), delay, dt)
-    return assemble(pops, dt, pre, post, w, delays, bias=draw_bias(rng, sum(p.size for p in pops), bias))
+        pool = len(src) - (0 if allow_self or pair[0] != pair[1] else 1)
+        if len(tgt) and degrees[pair] > pool:
+            raise ValueError(f"in_degree[{pair!r}] = {degrees[pair]} exceeds the {pool} available "
+                             "presynaptic neurons")
+    streams = []
+    for pair in PAIR_TYPES:
+
+        def values(count, magnitude=weights[pair]):  # this block's weights and delays, from the main generator
+            mags = draw_weights(rng, count, magnitude, weight_distribution, weight_cv)
+            return (np.sign(magnitude) * mags).astype(np.float32), _delays_in_steps(rng, count, s_lo, s_hi)
+
+        rule, value = ("in_degree", degrees[pair]) if in_degree is not None else ("connectivity", probs[pair])
+        streams.append(_BlockStream(int(rng.integers(2**63)), ids[pair[0]], ids[pair[1]], rule, value,
+                                    allow_self, values))
+    # built in two passes over the streams (count, then fill): memory is the CSR arrays and one chunk
+    indptr, indices, data, csr_delays = csr_from_streams(n, streams, delay_dtype(s_hi))
+    return Network(populations=tuple(pops), dt=dt, indptr=indptr, indices=indices, data=data, delays=csr_delays,
+                   bias=draw_bias(rng, n, bias))
 
 
 def draw_bias(rng, n, bias):

@@ -169,14 +169,54 @@ def test_assemble_refuses_ragged_or_out_of_range_synapse_lists(change, message):
         assemble((Population("E", 5, True, LIF()),), 1.0, **{**lists, **change})
 
 
-def test_builder_chunks_do_not_change_the_network(monkeypatch):
-    """Duplicate marking and CSR filling work on chunks of synapses; a seed gives the same network."""
+def _assembled_streams(n, streams, delay_dtype):
+    """Brute force for ``csr_from_streams``: every chunk in one list, then one stable sort by (pre, post)."""
+    chunks = [c for stream in streams for c in stream.synapses()]
+    pre, post, w, d = (np.concatenate([c[i] for c in chunks]) for i in range(4))
+    order = np.lexsort((post, pre))
+    indptr = np.r_[0, np.cumsum(np.bincount(pre, minlength=n))]
+    return indptr, post[order], w[order], d[order].astype(delay_dtype)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(connectivity=0.05, delay=(1.0, 4.0), weight_distribution="uniform", weight_cv=0.3),
+    dict(connectivity={"EE": 0.5, "EI": 0.02, "IE": 0.3, "II": 0.0}, allow_self=True),
+    dict(in_degree=15, delay=(1.0, 300.0), weight_distribution="gamma", weight_cv=0.5),
+])
+def test_streamed_build_equals_sorting_its_synapse_lists(kw, monkeypatch):
+    """Built chunk by chunk in two passes, a network is its synapse lists sorted by (pre, post)."""
+    from reservoirspike import _wiring, topology
+
+    monkeypatch.setattr(_wiring, "CHUNK", 37)  # rows and targets spread over many chunks
+    streamed = random_reservoir(300, random_state=2, **kw)
+    again = random_reservoir(300, random_state=2, **kw)
+    monkeypatch.setattr(topology, "csr_from_streams", _assembled_streams)
+    brute = random_reservoir(300, random_state=2, **kw)
+    assert streamed.n_synapses > 1000
+    for name in ("indptr", "indices", "data", "delays", "bias"):
+        np.testing.assert_array_equal(getattr(streamed, name), getattr(brute, name))
+        np.testing.assert_array_equal(getattr(streamed, name), getattr(again, name))
+    assert streamed.delays.dtype == (np.int16 if streamed.max_delay > 255 else np.uint8)
+    rows = np.repeat(np.arange(300), np.diff(streamed.indptr))
+    assert np.all(np.diff(rows * 300 + streamed.indices) > 0)  # distinct targets, increasing in a row
+
+
+def test_building_holds_the_network_and_one_chunk_not_the_synapse_lists():
+    """Peak allocation while building a sparse reservoir: its CSR arrays plus bounded temporaries."""
+    import tracemalloc
+
     from reservoirspike import _wiring
 
-    kw = dict(connectivity=0.05, delay=(1.0, 4.0), weight_distribution="uniform", weight_cv=0.3, random_state=2)
-    whole = random_reservoir(300, **kw)
-    indeg = random_reservoir(200, in_degree=15, random_state=3)
-    monkeypatch.setattr(_wiring, "CHUNK", 13)
-    for ref, net in ((whole, random_reservoir(300, **kw)), (indeg, random_reservoir(200, in_degree=15, random_state=3))):
-        for name in ("indptr", "indices", "data", "delays"):
-            np.testing.assert_array_equal(getattr(net, name), getattr(ref, name))
+    n = 20_000
+    tracemalloc.start()
+    try:
+        net = random_reservoir(n, connectivity=80 / n, random_state=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    held = net.indptr.nbytes + net.indices.nbytes + net.data.nbytes + net.delays.nbytes
+    assert net.delays.dtype == np.uint8 and held / net.n_synapses < 9.2
+    chunk_temporaries = 64 * _wiring.CHUNK  # a chunk's keys, orders and copies
+    per_neuron = 64 * n  # row counts, pointers, bias
+    # the synapse lists alone (pre, post, weight, delay) would add 13 bytes a synapse (20 MB)
+    assert peak <= held + chunk_temporaries + per_neuron, (peak, held)
