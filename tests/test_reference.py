@@ -145,3 +145,40 @@ def test_one_large_network_split_over_threads_gives_the_serial_spikes():
     for a, b in zip(one.spike_steps(0), two.spike_steps(0)):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(one.final, two.final)
+
+
+def _rows_reversed(net):
+    """The same network with every CSR row listing its targets in decreasing order."""
+    from reservoirspike.network import Network
+
+    order = np.concatenate([np.arange(net.indptr[j + 1] - 1, net.indptr[j] - 1, -1) for j in range(net.n_neurons)])
+    return Network(populations=net.populations, dt=net.dt, indptr=net.indptr, indices=net.indices[order],
+                   data=net.data[order], delays=net.delays[order], n_inputs=net.n_inputs,
+                   input_indptr=net.input_indptr, input_indices=net.input_indices, input_data=net.input_data,
+                   bias=net.bias)
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two Numba threads")
+@pytest.mark.parametrize("rows", ["in target order", "reversed"])
+def test_split_step_and_delivery_over_threads_give_the_serial_spikes_and_the_reference(rows, monkeypatch):
+    """E and I populations, several delays and Poisson input: the threads' neuron ranges cut through
+    populations, and (rows in target order) each thread delivers the PSPs onto its own range."""
+    from reservoirspike.backends import cpu
+
+    monkeypatch.setattr(cpu, "MIN_CHUNK_NEURONS", 100)  # split a small network, so the reference can check it
+    net = random_reservoir(450, connectivity=0.05, weights={"E": 1.5, "I": -3.0}, delay=(0.5, 2.0),
+                           bias=(10.0, 16.0), dt=0.5, random_state=5)
+    net = connect_inputs(net, 3, connectivity=0.3, weight=2.0, random_state=6)
+    if rows == "reversed":
+        net = _rows_reversed(net)
+    assert cpu.rows_in_target_order(net.indptr, net.indices) == (rows == "in target order")
+    rates = np.full((1, 400, 3), 40.0)  # one sequence: two would run one a thread instead
+    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
+    one, two = (simulate(net, rates, encoder=enc, record=("spikes", "final"), n_jobs=k, random_state=7)
+                for k in (1, 2))
+    assert one.total_spikes[0] > 500
+    np.testing.assert_array_equal(one.final, two.final)
+    for a, b in zip(one.spike_steps(0), two.spike_steps(0)):
+        np.testing.assert_array_equal(a, b)
+    ref = reference_simulate(net, rates[0] * net.dt / 1000.0, derive_seed(7), "poisson", frame_steps=1)
+    _assert_same_spikes(two, ref)

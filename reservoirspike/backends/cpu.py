@@ -289,25 +289,9 @@ def _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i,
     return n_fired
 
 
-@njit(cache=True, parallel=True)
-def _population_step_parallel(n_chunks, pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
-                              trace, fired, lean, with_trace, conductance):
-    """:func:`_population_step` over ``n_chunks`` contiguous blocks of the population on the Numba threads.
-
-    Neurons do not interact within a step, so the result is the serial one, bit for bit.
-    """
-    n = v.shape[0]
-    fired_in = np.zeros(n_chunks, np.int64)
-    for c in prange(n_chunks):
-        lo, hi = c * n // n_chunks, (c + 1) * n // n_chunks
-        fired_in[c] = _population_step(pp, trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
-                                       i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi],
-                                       theta[lo:hi], trace[lo:hi], fired[lo:hi], lean, with_trace, conductance)
-    return fired_in.sum()
-
-
-#: populations smaller than this many neurons a chunk are stepped serially even when chunks are asked for: a
-#: parallel region costs ~0.1 ms a step on a shared 2-core machine, which only large populations repay
+#: networks whose largest population has fewer than this many neurons a thread are stepped serially even
+#: when threads are asked for: a parallel region costs ~0.1 ms a step on a shared 2-core machine, which only
+#: large networks repay
 MIN_CHUNK_NEURONS = 40_000
 
 
@@ -332,25 +316,70 @@ def _step_populations(slot, p_lo, p_hi, pop_bounds, pop_params, trace_decay, rin
     return n_fired
 
 
-@njit(cache=True)
-def _step_populations_split(chunks, slot, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i,
-                            y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance):
-    """Step 3 when large populations are split over the Numba threads (a parallel region cannot be
-    called from a function without reference counting)."""
-    n_fired = 0
-    for p in range(pop_bounds.shape[0] - 1):
-        lo, hi = pop_bounds[p], pop_bounds[p + 1]
-        if hi - lo >= chunks * MIN_CHUNK_NEURONS:
-            n_fired += _population_step_parallel(
-                chunks, pop_params[p], trace_decay, ring_e[slot, lo:hi], ring_i[slot, lo:hi], v[lo:hi], i_e[lo:hi],
-                y_e[lo:hi], i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi],
-                trace[lo:hi], fired[lo:hi], lean[p], with_trace, conductance,
-            )
+@step_jit()
+def _deliver_static_range(lo, hi, j, slot, n_slots, row_delay, row_ring, indices, data, delays, ring_e, ring_i,
+                          t_lo, t_hi):
+    """:func:`_deliver_static` for the targets in ``[t_lo, t_hi)`` only, in a row ordered by target."""
+    a, b = lo, hi  # the row's first synapse onto t_lo or later: a binary search
+    while a < b:
+        m = (a + b) >> 1
+        if indices[m] < t_lo:
+            a = m + 1
         else:
-            n_fired += _step_populations(slot, p, p + 1, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e,
-                                         y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
-                                         conductance)
-    return n_fired
+            b = m
+    e, b = a, hi  # and its first onto t_hi or later
+    while e < b:
+        m = (e + b) >> 1
+        if indices[m] < t_hi:
+            e = m + 1
+        else:
+            b = m
+    _deliver_static(a, e, j, slot, n_slots, row_delay, row_ring, indices, data, delays, ring_e, ring_i)
+
+
+@njit(cache=True, parallel=True)
+def _step_split(n_chunks, slot, pending, n_pending, pending_slot, n_slots, indptr, indices, data, delays, rows,
+                pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
+                trace, fired, lean, with_trace, conductance):
+    """Step 3 of one large network, split over the Numba threads in ``n_chunks`` contiguous neuron ranges.
+
+    Each range first takes the PSPs that the previous step's spikes (``pending[:n_pending]``, fired in
+    ``pending_slot``; rows ordered by target) send into it, then advances its neurons, population by
+    population.  A range's PSPs and neurons are its own, and the fixed-point ring sums do not depend on
+    the order of their terms, so the result is the serial one, bit for bit; the delivery, which the
+    serial kernel does at the end of a step, runs on all threads too, each on its share of the targets.
+    Returns how many neurons fired.
+    """
+    n = v.shape[0]
+    row_delay, row_ring = rows
+    fired_in = np.zeros(n_chunks, np.int64)
+    for c in prange(n_chunks):
+        lo, hi = c * n // n_chunks, (c + 1) * n // n_chunks
+        for q in range(n_pending):
+            j = pending[q]
+            _deliver_static_range(indptr[j], indptr[j + 1], j, pending_slot, n_slots, row_delay, row_ring, indices,
+                                  data, delays, ring_e, ring_i, lo, hi)
+        re = ring_e[slot]
+        ri = ring_i[slot]
+        k = 0
+        for p in range(pop_bounds.shape[0] - 1):
+            a, b = max(lo, pop_bounds[p]), min(hi, pop_bounds[p + 1])
+            if a < b:
+                k += _population_step(pop_params[p], trace_decay, re[a:b], ri[a:b], v[a:b], i_e[a:b], y_e[a:b],
+                                      i_i[a:b], y_i[a:b], v_inf[a:b], th_off[a:b], refr[a:b], theta[a:b], trace[a:b],
+                                      fired[a:b], lean[p], with_trace, conductance)
+        fired_in[c] = k
+    return fired_in.sum()
+
+
+@njit(cache=True)
+def rows_in_target_order(indptr, indices):
+    """Whether every CSR row lists its targets in increasing order (what the builders make)."""
+    for j in range(indptr.shape[0] - 1):
+        for s in range(indptr[j] + 1, indptr[j + 1]):
+            if indices[s] < indices[s - 1]:
+                return False
+    return True
 
 
 @step_jit()
@@ -431,8 +460,11 @@ def run_sequence(
     ``frame_start + t // frame_steps`` (each input frame is held
     ``frame_steps`` steps).  ``learn`` (see :func:`simulate_batch_serial`)
     is None for a static run; otherwise the plastic synapses learn and
-    ``data`` / ``th_off`` are updated in place.  ``chunks`` is None, or the
-    number of blocks a large population's step is split into.  None-valued
+    ``data`` / ``th_off`` are updated in place.  ``chunks`` is None, or
+    ``(ranges, split_delivery)``: a large network's step is split into
+    that many neuron ranges (see :func:`_step_split`), and with
+    ``split_delivery`` (a static run, rows in target order) so is the
+    delivery of its spikes, in the next step's parallel region.  None-valued
     arguments remove their branches before compilation, so a static run
     never compiles the plasticity or the parallel code; likewise
     ``pop_drive`` (None: no population has a background drive) and
@@ -467,6 +499,12 @@ def run_sequence(
     in_spiking = in_words.view(np.bool_)[:n_in]
     in_ids = np.empty(n_in, np.int64)
     row_delay, row_ring = rows  # see static_row_layout
+    # a split static run delivers a step's spikes in the next step's parallel region, each thread to its targets
+    split_delivery = False
+    if chunks is not None:
+        if learn is None:
+            split_delivery = chunks[1]
+    n_pending, pending_slot = 0, 0
     if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
         pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
         per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live, fast = layout
@@ -502,10 +540,11 @@ def run_sequence(
                             in_kind, copies, live, fast)
             n_post = 0
         # 3. arrivals, exact integration, decay, threshold: one population at a time
-        if chunks is not None:  # one large network: its step is split over the threads
-            n_fired = _step_populations_split(chunks, slot, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v,
-                                              i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean,
-                                              with_trace, conductance)
+        if chunks is not None:  # one large network: its step (and the last step's delivery) split over the threads
+            n_fired = _step_split(chunks[0], slot, fired_ids, n_pending, pending_slot, n_slots, indptr, indices,
+                                  data, delays, rows, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e,
+                                  i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance)
+            n_pending = 0
         else:
             n_fired = _step_populations(slot, 0, n_pops, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e,
                                         y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
@@ -513,7 +552,10 @@ def run_sequence(
         # 4. bookkeeping and delivery of this step's spikes
         b = (t * n_bins) // n_steps
         if n_fired > 0:
-            for q in range(_fired_ids(fired_words, fired, fired_ids)):
+            n_found = _fired_ids(fired_words, fired, fired_ids)
+            if split_delivery:  # delivered by the next step's parallel region (fired_ids is kept for it)
+                n_pending, pending_slot = n_found, slot
+            for q in range(n_found):
                 j = fired_ids[q]
                 if record & REC_COUNTS:
                     counts[seq, b, j] += 1
@@ -523,8 +565,9 @@ def run_sequence(
                         spike_id[seq, n_spikes] = j
                 n_spikes += 1
                 if learn is None:
-                    _deliver_static(indptr[j], indptr[j + 1], j, slot, n_slots, row_delay, row_ring, indices, data,
-                                    delays, ring_e, ring_i)
+                    if not split_delivery:
+                        _deliver_static(indptr[j], indptr[j + 1], j, slot, n_slots, row_delay, row_ring, indices,
+                                        data, delays, ring_e, ring_i)
                     continue
                 post_ids[n_post] = j  # for the post-synaptic updates at the next time stamp
                 n_post += 1
@@ -605,7 +648,7 @@ def simulate_batch_serial(*args):
     scale_target, n_chunks``.  ``offsets[k]:offsets[k+1]`` are the step rows of sequence ``k`` and
     ``frame_offsets[k]`` its first dense-input row.  Plastic runs use it directly (learning runs the
     sequences in order); :func:`simulate_batch` runs it on several threads.  ``n_chunks > 1`` splits the
-    neuron update of large populations over the Numba threads instead (see :func:`_population_step_parallel`).
+    step of a large network over the Numba threads instead (see :func:`_step_split`).
 
     The layouts are computed here, once per call: the plastic synapses' (see
     :func:`~reservoirspike.backends.plastic.pre_trace_layout`) and the static rows' (see
@@ -633,7 +676,9 @@ def _kernel_args(args):
         learn = (np.int64(pl_mode), pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout)
     rows = static_row_layout(indptr, delays, data, syn_kind, pl_mode != 0)
     largest = int(np.diff(pop_bounds).max(initial=0))
-    chunks = np.int64(n_chunks) if n_chunks > 1 and largest >= n_chunks * MIN_CHUNK_NEURONS else None
+    chunks = None
+    if n_chunks > 1 and largest >= n_chunks * MIN_CHUNK_NEURONS:  # (threads, deliver in the parallel region)
+        chunks = (np.int64(n_chunks), pl_mode == 0 and rows_in_target_order(indptr, common[16]))
     conductance = np.int64(1) if np.any(pop_params[:, COND] != 0.0) else None
     return (*common, th_off, learn, chunks, rows, conductance)
 
