@@ -337,6 +337,27 @@ def _deliver_static_range(lo, hi, j, slot, n_slots, row_delay, row_ring, indices
     _deliver_static(a, e, j, slot, n_slots, row_delay, row_ring, indices, data, delays, ring_e, ring_i)
 
 
+@step_jit()
+def _range_step(lo, hi, slot, pending, n_pending, pending_slot, n_slots, indptr, indices, data, delays, row_delay,
+                row_ring, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off,
+                refr, theta, trace, fired, lean, with_trace, conductance):
+    """One thread's share of :func:`_step_split`: neurons ``lo:hi``; returns how many fired."""
+    for q in range(n_pending):
+        j = pending[q]
+        _deliver_static_range(indptr[j], indptr[j + 1], j, pending_slot, n_slots, row_delay, row_ring, indices,
+                              data, delays, ring_e, ring_i, lo, hi)
+    re = ring_e[slot]
+    ri = ring_i[slot]
+    n_fired = 0
+    for p in range(pop_bounds.shape[0] - 1):
+        a, b = max(lo, pop_bounds[p]), min(hi, pop_bounds[p + 1])
+        if a < b:
+            n_fired += _population_step(pop_params[p], trace_decay, re[a:b], ri[a:b], v[a:b], i_e[a:b], y_e[a:b],
+                                        i_i[a:b], y_i[a:b], v_inf[a:b], th_off[a:b], refr[a:b], theta[a:b],
+                                        trace[a:b], fired[a:b], lean[p], with_trace, conductance)
+    return n_fired
+
+
 @njit(cache=True, parallel=True)
 def _step_split(n_chunks, slot, pending, n_pending, pending_slot, n_slots, indptr, indices, data, delays, rows,
                 pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
@@ -345,30 +366,20 @@ def _step_split(n_chunks, slot, pending, n_pending, pending_slot, n_slots, indpt
 
     Each range first takes the PSPs that the previous step's spikes (``pending[:n_pending]``, fired in
     ``pending_slot``; rows ordered by target) send into it, then advances its neurons, population by
-    population.  A range's PSPs and neurons are its own, and the fixed-point ring sums do not depend on
-    the order of their terms, so the result is the serial one, bit for bit; the delivery, which the
-    serial kernel does at the end of a step, runs on all threads too, each on its share of the targets.
-    Returns how many neurons fired.
+    population (:func:`_range_step`).  A range's PSPs and neurons are its own, and the fixed-point ring
+    sums do not depend on the order of their terms, so the result is the serial one, bit for bit; the
+    delivery, which the serial kernel does at the end of a step, runs on all threads too, each on its
+    share of the targets.  The parallel loop only calls :func:`_range_step`: a short loop body keeps its
+    compilation short.  Returns how many neurons fired.
     """
     n = v.shape[0]
     row_delay, row_ring = rows
     fired_in = np.zeros(n_chunks, np.int64)
     for c in prange(n_chunks):
-        lo, hi = c * n // n_chunks, (c + 1) * n // n_chunks
-        for q in range(n_pending):
-            j = pending[q]
-            _deliver_static_range(indptr[j], indptr[j + 1], j, pending_slot, n_slots, row_delay, row_ring, indices,
-                                  data, delays, ring_e, ring_i, lo, hi)
-        re = ring_e[slot]
-        ri = ring_i[slot]
-        k = 0
-        for p in range(pop_bounds.shape[0] - 1):
-            a, b = max(lo, pop_bounds[p]), min(hi, pop_bounds[p + 1])
-            if a < b:
-                k += _population_step(pop_params[p], trace_decay, re[a:b], ri[a:b], v[a:b], i_e[a:b], y_e[a:b],
-                                      i_i[a:b], y_i[a:b], v_inf[a:b], th_off[a:b], refr[a:b], theta[a:b], trace[a:b],
-                                      fired[a:b], lean[p], with_trace, conductance)
-        fired_in[c] = k
+        fired_in[c] = _range_step(c * n // n_chunks, (c + 1) * n // n_chunks, slot, pending, n_pending, pending_slot,
+                                  n_slots, indptr, indices, data, delays, row_delay, row_ring, pop_bounds, pop_params,
+                                  trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
+                                  trace, fired, lean, with_trace, conductance)
     return fired_in.sum()
 
 
@@ -504,7 +515,7 @@ def run_sequence(
     if chunks is not None:
         if learn is None:
             split_delivery = chunks[1]
-    n_pending, pending_slot = 0, 0
+    n_pending, pending_slot = np.int64(0), np.int64(0)  # not literal zeros: one compiled _step_split, not two
     if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
         pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
         per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live, fast = layout
@@ -544,7 +555,7 @@ def run_sequence(
             n_fired = _step_split(chunks[0], slot, fired_ids, n_pending, pending_slot, n_slots, indptr, indices,
                                   data, delays, rows, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e,
                                   i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance)
-            n_pending = 0
+            n_pending = np.int64(0)
         else:
             n_fired = _step_populations(slot, 0, n_pops, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e,
                                         y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
