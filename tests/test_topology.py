@@ -129,6 +129,45 @@ def test_network_refuses_weights_against_dales_law(row, weight):
         Network(data=bad, **kw)
 
 
+@pytest.mark.parametrize("delays, match", [
+    (np.array([1, 2, 0]), r"at least 1 step and at most 32767, got \[0, 2\]"),
+    (np.array([1, 40000, 2]), r"at most 32767, got \[1, 40000\]"),
+    (np.array([1.0, 2.5, 3.0]), "whole numbers of steps"),
+    (np.array([1.0, np.nan, 3.0]), "whole numbers of steps"),
+    (np.ones((3, 1), int), "1-d array"),
+])
+def test_network_refuses_delays_it_cannot_store(delays, match):
+    """Delays are checked before they are stored in 8 or 16 bits (a cast would wrap them silently)."""
+    from reservoirspike.network import Network, Population
+
+    kw = dict(populations=(Population("E", 3, True, LIF()),), dt=1.0, indptr=np.array([0, 1, 2, 3]),
+              indices=np.array([1, 2, 0]), data=np.ones(3))
+    with pytest.raises(ValueError, match=match):
+        Network(delays=delays, **kw)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", [0, 1, 2])
+def test_network_refuses_weights_that_are_not_finite(bad, where):
+    from reservoirspike.network import Network, Population
+
+    data = np.array([0.5, 1.0, 2.0])
+    data[where] = bad
+    with pytest.raises(ValueError, match="weights must be finite"):
+        Network(populations=(Population("E", 3, True, LIF()),), dt=1.0, indptr=np.array([0, 1, 2, 3]),
+                indices=np.array([1, 2, 0]), data=data, delays=np.ones(3))
+
+
+@pytest.mark.parametrize("longest, dtype", [(255, np.uint8), (256, np.int16), (32767, np.int16)])
+def test_delays_take_one_byte_when_they_fit(longest, dtype):
+    from reservoirspike.network import Network, Population
+
+    net = Network(populations=(Population("E", 3, True, LIF()),), dt=1.0, indptr=np.array([0, 1, 2, 3]),
+                  indices=np.array([1, 2, 0]), data=np.ones(3), delays=np.array([1.0, 7.0, longest]))
+    assert net.delays.dtype == dtype and net.max_delay == longest
+    np.testing.assert_array_equal(net.delays, [1, 7, longest])
+
+
 @pytest.mark.parametrize("chunk", [7, 1 << 20], ids=["many-chunks", "one-chunk"])
 def test_assemble_orders_synapses_as_a_stable_sort_by_pre_then_post(chunk, monkeypatch):
     """CSR rows by (pre, post); equal pairs (allowed in a synapse list) keep their list order, whatever the
