@@ -336,6 +336,15 @@ def random_reservoir(
     Returns
     -------
     Network
+
+    Notes
+    -----
+    The network is built in two passes over its synapses, a chunk at a
+    time: one counts each neuron's synapses, the other fills the CSR arrays.
+    Building one therefore takes little more memory than the network holds
+    (9 bytes a synapse with delays up to 255 steps), and never its synapse
+    lists.  Each pair type's structure has its own generator, seeded from
+    ``random_state``: a seed gives one network.
     """
     rng = as_generator(random_state)
     dt = check_positive("dt", dt)

@@ -182,3 +182,38 @@ def test_split_step_and_delivery_over_threads_give_the_serial_spikes_and_the_ref
         np.testing.assert_array_equal(a, b)
     ref = reference_simulate(net, rates[0] * net.dt / 1000.0, derive_seed(7), "poisson", frame_steps=1)
     _assert_same_spikes(two, ref)
+
+
+@pytest.mark.parametrize("sign", ["excitatory", "inhibitory"])
+def test_rows_of_one_weight_and_delay_equal_reference(sign):
+    """Constant weights and one delay: recurrent rows and input channels are delivered as one number a row."""
+    from reservoirspike.backends.cpu import static_row_layout, uniform_row_weights
+
+    net = random_reservoir(150, connectivity=0.15, weights={"E": 1.5, "I": -4.0}, delay=0.5, dt=0.5,
+                           bias=(12.0, 22.0), random_state=8)  # active with inhibitory input alone too
+    net = connect_inputs(net, 6, connectivity=0.4, weight=9.0, sign=sign, random_state=9)
+    row_delay, row_ring, row_weight = static_row_layout(net.indptr, net.delays, net.data, np.zeros(0, np.uint8),
+                                                         False)
+    has_rows = np.diff(net.indptr) > 0
+    assert np.all(row_weight[has_rows] != 0) and np.all(row_delay[has_rows] == 1)
+    assert np.all(np.sign(row_weight[has_rows]) == row_ring[has_rows])
+    in_weight = uniform_row_weights(net.input_indptr, net.input_data, np.zeros(0, np.uint8), False)
+    assert np.all(in_weight != 0) and np.all(np.sign(in_weight) == (1 if sign == "excitatory" else -1))
+    rates = np.random.default_rng(2).uniform(100, 400, size=(8, 6))
+    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
+    res = simulate(net, rates[None], encoder=enc, steps_per_frame=50, record=("spikes",), random_state=3)
+    ref = reference_simulate(net, rates * net.dt / 1000.0, derive_seed(3), "poisson", frame_steps=50)
+    _assert_same_spikes(res, ref)
+
+
+def test_uniform_row_weights_only_where_every_weight_is_equal():
+    from reservoirspike.backends.cpu import uniform_row_weights
+    from reservoirspike.backends._math import to_fixed
+
+    indptr = np.array([0, 3, 3, 5, 7, 9])
+    data = np.array([0.5, 0.5, 0.5, 0.5, 0.25, -1.0, -1.0, 0.0, 0.0], np.float32)
+    kind = np.array([0, 0, 0, 0, 1, 0, 0, 0, 0], np.uint8)  # one plastic synapse in row 2
+    np.testing.assert_array_equal(uniform_row_weights(indptr, data, kind, False),
+                                  [to_fixed(0.5), 0, 0, to_fixed(-1.0), 0])
+    np.testing.assert_array_equal(uniform_row_weights(indptr, data, kind, True),
+                                  [to_fixed(0.5), 0, to_fixed(0.5), to_fixed(-1.0), 0])

@@ -55,7 +55,14 @@ REC_COUNTS, REC_BIN_TRACES, REC_FINAL, REC_STEPS, REC_SPIKES, REC_STATE = 1, 2, 
 
 
 @njit(cache=True, inline="always")
-def _add_input_spike(c, slot, in_indptr, in_indices, in_data, ring_e, ring_i):
+def _add_input_spike(c, slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i):
+    """Queue input channel ``c``'s PSPs in ``slot``; ``in_weight[c]``: its one fixed-point weight, or 0."""
+    w = in_weight[c]
+    if w != 0:  # every synapse of the channel has this weight (and sign): a plain scatter-add
+        ring = ring_e[slot] if w > 0 else ring_i[slot]
+        for s in range(in_indptr[c], in_indptr[c + 1]):
+            ring[np.uint32(in_indices[s])] += w
+        return
     for s in range(in_indptr[c], in_indptr[c + 1]):
         w = to_fixed(in_data[s])
         if w >= 0:
@@ -93,13 +100,38 @@ def _fired_ids(fired_words, fired, out):
 
 
 @njit(cache=True)
+def uniform_row_weights(indptr, data, syn_kind, plastic):
+    """Each row's one fixed-point weight where all its (static) synapses have the same, else 0.
+
+    Networks often give every synapse of a population one weight: delivering such a row adds that
+    number, with no weight to load or convert a synapse.  A row of zero weights also gets 0 (the
+    general path then adds its zeros).  In plastic runs only static synapses (``syn_kind`` 0) count.
+    """
+    n = indptr.shape[0] - 1
+    out = np.zeros(n, np.int64)
+    for j in range(n):
+        w, same, seen = np.int64(0), True, False
+        for s in range(indptr[j], indptr[j + 1]):
+            if plastic and syn_kind[s] != SYN_STATIC:
+                continue
+            f = to_fixed(data[s])
+            if not seen:
+                w, seen = f, True
+            same &= f == w
+        if seen and same:
+            out[j] = w
+    return out
+
+
+@njit(cache=True)
 def static_row_layout(indptr, delays, data, syn_kind, plastic):
     """Rows whose static synapses share one delay and one sign, for :func:`_deliver_static`.
 
-    Returns ``(row_delay, row_ring)``: the ring the PSPs of row ``j`` go to
-    (1 excitatory, -1 inhibitory, by the sign of the fixed-point weight as in
-    delivery; 0 where the signs differ) and, where the ring is one, the
-    common delay (0 where the delays differ).
+    Returns ``(row_delay, row_ring, row_weight)``: the ring the PSPs of row
+    ``j`` go to (1 excitatory, -1 inhibitory, by the sign of the fixed-point
+    weight as in delivery; 0 where the signs differ), where the ring is one
+    the common delay (0 where the delays differ), and the row's one
+    fixed-point weight (:func:`uniform_row_weights`; 0 where they differ).
     In plastic runs only static synapses (``syn_kind`` 0) count.  Static
     weights do not change during a run, so the layout holds for all of it.
     """
@@ -121,18 +153,20 @@ def static_row_layout(indptr, delays, data, syn_kind, plastic):
             row_ring[j] = ring
             if same_delay:
                 row_delay[j] = d
-    return row_delay, row_ring
+    return row_delay, row_ring, uniform_row_weights(indptr, data, syn_kind, plastic)
 
 
 @step_jit()
-def _deliver_static(lo, hi, j, slot, n_slots, row_delay, row_ring, indices, data, delays, ring_e, ring_i):
+def _deliver_static(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i):
     """Queue the PSPs of static synapses ``lo:hi`` of neuron ``j``, which fired in ``slot``, at their delays.
 
     Where the row's static synapses share a sign (Dale's law: the usual
     case, see :func:`static_row_layout`) the loop adds to one ring without
     testing signs, and where they also share a delay it is a plain
-    scatter-add into one ring row.
+    scatter-add into one ring row, of one number where they also share a
+    weight.  ``rows`` is :func:`static_row_layout`'s.
     """
+    row_delay, row_ring, row_weight = rows
     if row_ring[j] != 0:
         rings = ring_e if row_ring[j] > 0 else ring_i
         if row_delay[j] > 0:
@@ -140,6 +174,11 @@ def _deliver_static(lo, hi, j, slot, n_slots, row_delay, row_ring, indices, data
             if tgt_slot >= n_slots:
                 tgt_slot -= n_slots
             ring = rings[tgt_slot]
+            w = row_weight[j]
+            if w != 0:
+                for s in range(lo, hi):
+                    ring[np.uint32(indices[s])] += w
+                return
             for s in range(lo, hi):
                 ring[np.uint32(indices[s])] += to_fixed(data[s])
             return
@@ -317,8 +356,7 @@ def _step_populations(slot, p_lo, p_hi, pop_bounds, pop_params, trace_decay, rin
 
 
 @step_jit()
-def _deliver_static_range(lo, hi, j, slot, n_slots, row_delay, row_ring, indices, data, delays, ring_e, ring_i,
-                          t_lo, t_hi):
+def _deliver_static_range(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i, t_lo, t_hi):
     """:func:`_deliver_static` for the targets in ``[t_lo, t_hi)`` only, in a row ordered by target."""
     a, b = lo, hi  # the row's first synapse onto t_lo or later: a binary search
     while a < b:
@@ -334,18 +372,18 @@ def _deliver_static_range(lo, hi, j, slot, n_slots, row_delay, row_ring, indices
             e = m + 1
         else:
             b = m
-    _deliver_static(a, e, j, slot, n_slots, row_delay, row_ring, indices, data, delays, ring_e, ring_i)
+    _deliver_static(a, e, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i)
 
 
 @step_jit()
-def _range_step(lo, hi, slot, pending, n_pending, pending_slot, n_slots, indptr, indices, data, delays, row_delay,
-                row_ring, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off,
-                refr, theta, trace, fired, lean, with_trace, conductance):
+def _range_step(lo, hi, slot, pending, n_pending, pending_slot, n_slots, indptr, indices, data, delays, rows,
+                pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
+                trace, fired, lean, with_trace, conductance):
     """One thread's share of :func:`_step_split`: neurons ``lo:hi``; returns how many fired."""
     for q in range(n_pending):
         j = pending[q]
-        _deliver_static_range(indptr[j], indptr[j + 1], j, pending_slot, n_slots, row_delay, row_ring, indices,
-                              data, delays, ring_e, ring_i, lo, hi)
+        _deliver_static_range(indptr[j], indptr[j + 1], j, pending_slot, n_slots, rows, indices, data, delays,
+                              ring_e, ring_i, lo, hi)
     re = ring_e[slot]
     ri = ring_i[slot]
     n_fired = 0
@@ -373,13 +411,12 @@ def _step_split(n_chunks, slot, pending, n_pending, pending_slot, n_slots, indpt
     compilation short.  Returns how many neurons fired.
     """
     n = v.shape[0]
-    row_delay, row_ring = rows
     fired_in = np.zeros(n_chunks, np.int64)
     for c in prange(n_chunks):
         fired_in[c] = _range_step(c * n // n_chunks, (c + 1) * n // n_chunks, slot, pending, n_pending, pending_slot,
-                                  n_slots, indptr, indices, data, delays, row_delay, row_ring, pop_bounds, pop_params,
-                                  trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
-                                  trace, fired, lean, with_trace, conductance)
+                                  n_slots, indptr, indices, data, delays, rows, pop_bounds, pop_params, trace_decay,
+                                  ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean,
+                                  with_trace, conductance)
     return fired_in.sum()
 
 
@@ -509,7 +546,7 @@ def run_sequence(
     in_words = np.zeros((n_in + 7) // 8, np.uint64)  # this step's Poisson input spikes, as flags
     in_spiking = in_words.view(np.bool_)[:n_in]
     in_ids = np.empty(n_in, np.int64)
-    row_delay, row_ring = rows  # see static_row_layout
+    rows, in_weight = rows  # static_row_layout's, and each input channel's one weight (uniform_row_weights)
     # a split static run delivers a step's spikes in the next step's parallel region, each thread to its targets
     split_delivery = False
     if chunks is not None:
@@ -541,10 +578,10 @@ def run_sequence(
         if input_mode == INPUT_POISSON:
             _poisson_draws(step_key(seed, STREAM_INPUT, t), dense_input, frame, in_spiking)
             for q in range(_fired_ids(in_words, in_spiking, in_ids)):
-                _add_input_spike(in_ids[q], slot, in_indptr, in_indices, in_data, ring_e, ring_i)
+                _add_input_spike(in_ids[q], slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
         elif input_mode == INPUT_EVENTS:
             for e in range(ev_ptr[row], ev_ptr[row + 1]):
-                _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, ring_e, ring_i)
+                _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
         if learn is not None and (arr_cnt[slot] > 0 or n_post > 0):  # time stamp t: arrivals, then step t - 1's spikes
             _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices,
                             data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
@@ -577,8 +614,8 @@ def run_sequence(
                 n_spikes += 1
                 if learn is None:
                     if not split_delivery:
-                        _deliver_static(indptr[j], indptr[j + 1], j, slot, n_slots, row_delay, row_ring, indices,
-                                        data, delays, ring_e, ring_i)
+                        _deliver_static(indptr[j], indptr[j + 1], j, slot, n_slots, rows, indices, data, delays,
+                                        ring_e, ring_i)
                     continue
                 post_ids[n_post] = j  # for the post-synaptic updates at the next time stamp
                 n_post += 1
@@ -589,10 +626,10 @@ def run_sequence(
                             tgt_slot -= n_slots
                         arr_buf[tgt_slot, arr_cnt[tgt_slot]] = j
                         arr_cnt[tgt_slot] += 1
-                    _deliver_static(indptr[j], pre_lo[j], j, slot, n_slots, row_delay, row_ring, indices, data,
-                                    delays, ring_e, ring_i)
-                    _deliver_static(pre_hi[j], indptr[j + 1], j, slot, n_slots, row_delay, row_ring, indices, data,
-                                    delays, ring_e, ring_i)
+                    _deliver_static(indptr[j], pre_lo[j], j, slot, n_slots, rows, indices, data, delays, ring_e,
+                                    ring_i)
+                    _deliver_static(pre_hi[j], indptr[j + 1], j, slot, n_slots, rows, indices, data, delays, ring_e,
+                                    ring_i)
                     continue
                 for s in range(indptr[j], indptr[j + 1]):
                     tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
@@ -685,7 +722,8 @@ def _kernel_args(args):
         fast = (stdp_nonneg, shares_trace_pass(pl, pl_mode, layout[0], layout[1], layout[8]))
         layout = (*layout, fast)
         learn = (np.int64(pl_mode), pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout)
-    rows = static_row_layout(indptr, delays, data, syn_kind, pl_mode != 0)
+    in_weight = uniform_row_weights(common[9], common[11], syn_kind, False)  # input channels: all static
+    rows = (static_row_layout(indptr, delays, data, syn_kind, pl_mode != 0), in_weight)
     largest = int(np.diff(pop_bounds).max(initial=0))
     chunks = None
     if n_chunks > 1 and largest >= n_chunks * MIN_CHUNK_NEURONS:  # (threads, deliver in the parallel region)
