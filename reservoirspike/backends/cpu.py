@@ -356,23 +356,23 @@ def _step_populations(slot, p_lo, p_hi, pop_bounds, pop_params, trace_decay, rin
 
 
 @step_jit()
+def _first_at_least(indices, lo, hi, target):
+    """The first position in ``lo:hi`` (sorted ``indices``) holding ``target`` or more; ``hi`` if none."""
+    while lo < hi:
+        m = (lo + hi) >> 1
+        if indices[m] < target:
+            lo = m + 1
+        else:
+            hi = m
+    return lo
+
+
+@step_jit()
 def _deliver_static_range(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i, t_lo, t_hi):
     """:func:`_deliver_static` for the targets in ``[t_lo, t_hi)`` only, in a row ordered by target."""
-    a, b = lo, hi  # the row's first synapse onto t_lo or later: a binary search
-    while a < b:
-        m = (a + b) >> 1
-        if indices[m] < t_lo:
-            a = m + 1
-        else:
-            b = m
-    e, b = a, hi  # and its first onto t_hi or later
-    while e < b:
-        m = (e + b) >> 1
-        if indices[m] < t_hi:
-            e = m + 1
-        else:
-            b = m
-    _deliver_static(a, e, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i)
+    a = _first_at_least(indices, lo, hi, t_lo)
+    _deliver_static(a, _first_at_least(indices, a, hi, t_hi), j, slot, n_slots, rows, indices, data, delays, ring_e,
+                    ring_i)
 
 
 @step_jit()
