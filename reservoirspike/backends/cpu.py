@@ -17,9 +17,12 @@ A spike in step ``t`` is reported at time ``(t + 1) * dt``, the end of the
 step in which the threshold was crossed.
 """
 
+import sys
+
 import llvmlite.binding as llvm
 import numpy as np
 from numba import njit, prange
+from numba.cpython.unsafe.numbers import trailing_zeros
 
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
 from ._jit import step_jit
@@ -82,16 +85,32 @@ def _poisson_draws(key, probability, frame, spiking):
         spiking[c] = uniform(key, c) < probability[frame, c]
 
 
+#: the flags are bytes read 8 at a time as a word: on a little-endian machine flag ``8w + i`` is byte ``i``
+#: (bits ``8i`` up) of word ``w``, so the lowest set bit of a word is its first flag
+_LITTLE_ENDIAN = sys.byteorder == "little"
+
+
 @step_jit()
 def _fired_ids(fired_words, fired, out):
     """Write the indices of the set flags of ``fired`` (a view of ``fired_words``) to ``out``; returns their count.
 
-    Ascending order; 8 clear flags are skipped at once.
+    Ascending order; 8 clear flags are skipped at once.  Within a word each set flag is found by the
+    position of the word's lowest set bit (a flag is the byte 1): no branch a flag, which would be
+    mispredicted about once a spike.
     """
     n = fired.shape[0]
     k = 0
     for w in range(fired_words.shape[0]):
-        if fired_words[w] != 0:
+        word = fired_words[w]
+        if word == 0:
+            continue
+        if _LITTLE_ENDIAN:
+            base = 8 * w
+            while word != 0:
+                out[k] = base + np.int64(trailing_zeros(word) >> np.uint64(3))  # all-integer: no float round trip
+                k += 1
+                word &= word - np.uint64(1)  # clear the lowest set bit
+        else:
             for j in range(8 * w, min(8 * w + 8, n)):
                 if fired[j]:
                     out[k] = j
