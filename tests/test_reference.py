@@ -217,3 +217,17 @@ def test_uniform_row_weights_only_where_every_weight_is_equal():
                                   [to_fixed(0.5), 0, 0, to_fixed(-1.0), 0])
     np.testing.assert_array_equal(uniform_row_weights(indptr, data, kind, True),
                                   [to_fixed(0.5), 0, to_fixed(0.5), to_fixed(-1.0), 0])
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 64, 65, 1003])
+@pytest.mark.parametrize("p", [0.0, 0.1, 0.5, 1.0])
+def test_fired_ids_lists_the_set_flags_in_order(n, p):
+    """The spike scan reads the flags as words and finds each set flag by the word's lowest set bit."""
+    from reservoirspike.backends.cpu import _fired_ids
+
+    words = np.zeros((n + 7) // 8, np.uint64)
+    flags = words.view(np.bool_)[:n]
+    flags[:] = np.random.default_rng(n).random(n) < p
+    out = np.full(n, -1, np.int64)
+    k = _fired_ids(words, flags, out)
+    np.testing.assert_array_equal(out[:k], np.flatnonzero(flags))
