@@ -144,7 +144,7 @@ def uniform_row_weights(indptr, data, syn_kind, plastic):
 
 @njit(cache=True)
 def static_row_layout(indptr, delays, data, syn_kind, plastic):
-    """Rows whose static synapses share one delay and one sign, for :func:`_deliver_static`.
+    """Rows whose static synapses share one delay and one sign, for :func:`_deliver_row`.
 
     Returns ``(row_delay, row_ring, row_weight)``: the ring the PSPs of row
     ``j`` go to (1 excitatory, -1 inhibitory, by the sign of the fixed-point
@@ -175,8 +175,8 @@ def static_row_layout(indptr, delays, data, syn_kind, plastic):
     return row_delay, row_ring, uniform_row_weights(indptr, data, syn_kind, plastic)
 
 
-@step_jit()
-def _deliver_static(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i):
+@step_jit(inline="always")
+def _deliver_row(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i):
     """Queue the PSPs of static synapses ``lo:hi`` of neuron ``j``, which fired in ``slot``, at their delays.
 
     Where the row's static synapses share a sign (Dale's law: the usual
@@ -212,6 +212,24 @@ def _deliver_static(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_
         if tgt_slot >= n_slots:
             tgt_slot -= n_slots
         add_psp(ring_e, ring_i, tgt_slot, np.uint32(indices[s]), to_fixed(data[s]))
+
+
+@step_jit()
+def _deliver_static(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i):
+    """:func:`_deliver_row` as a function of its own, for the callers that deliver one row (part) at a time."""
+    _deliver_row(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i)
+
+
+@step_jit()
+def _deliver_spikes(ids, n_ids, slot, n_slots, indptr, rows, indices, data, delays, ring_e, ring_i):
+    """The whole static rows of the neurons ``ids[:n_ids]``, which fired in ``slot``: one call a step.
+
+    :func:`_deliver_row` is inlined here; called once a spike, it cost about 15 ns a call in passing
+    its arguments alone.
+    """
+    for q in range(n_ids):
+        j = ids[q]
+        _deliver_row(indptr[j], indptr[j + 1], j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i)
 
 
 @njit(cache=True)
@@ -388,10 +406,10 @@ def _first_at_least(indices, lo, hi, target):
 
 @step_jit()
 def _deliver_static_range(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i, t_lo, t_hi):
-    """:func:`_deliver_static` for the targets in ``[t_lo, t_hi)`` only, in a row ordered by target."""
+    """:func:`_deliver_row` for the targets in ``[t_lo, t_hi)`` only, in a row ordered by target."""
     a = _first_at_least(indices, lo, hi, t_lo)
-    _deliver_static(a, _first_at_least(indices, a, hi, t_hi), j, slot, n_slots, rows, indices, data, delays, ring_e,
-                    ring_i)
+    _deliver_row(a, _first_at_least(indices, a, hi, t_hi), j, slot, n_slots, rows, indices, data, delays, ring_e,
+                 ring_i)
 
 
 @step_jit()
@@ -622,6 +640,9 @@ def run_sequence(
             n_found = _fired_ids(fired_words, fired, fired_ids)
             if split_delivery:  # delivered by the next step's parallel region (fired_ids is kept for it)
                 n_pending, pending_slot = n_found, slot
+            elif learn is None:  # the PSPs of all of this step's spikes
+                _deliver_spikes(fired_ids, n_found, slot, n_slots, indptr, rows, indices, data, delays, ring_e,
+                                ring_i)
             for q in range(n_found):
                 j = fired_ids[q]
                 if record & REC_COUNTS:
@@ -631,10 +652,7 @@ def run_sequence(
                         spike_step[seq, n_spikes] = t
                         spike_id[seq, n_spikes] = j
                 n_spikes += 1
-                if learn is None:
-                    if not split_delivery:
-                        _deliver_static(indptr[j], indptr[j + 1], j, slot, n_slots, rows, indices, data, delays,
-                                        ring_e, ring_i)
+                if learn is None:  # delivered above, or in the next step's parallel region
                     continue
                 post_ids[n_post] = j  # for the post-synaptic updates at the next time stamp
                 n_post += 1
