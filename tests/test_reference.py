@@ -231,3 +231,17 @@ def test_fired_ids_lists_the_set_flags_in_order(n, p):
     out = np.full(n, -1, np.int64)
     k = _fired_ids(words, flags, out)
     np.testing.assert_array_equal(out[:k], np.flatnonzero(flags))
+
+
+def test_portable_trailing_zeros_matches_numbas_intrinsic():
+    """The spike scan's fallback, for a Numba without its internal ``trailing_zeros``, counts the same."""
+    from numba import njit
+    from numba.cpython.unsafe.numbers import trailing_zeros
+
+    from reservoirspike.backends.cpu import trailing_zeros_portable
+
+    intrinsic = njit(lambda w: trailing_zeros(w))
+    words = np.concatenate([np.uint64(1) << np.arange(64, dtype=np.uint64),
+                            np.random.default_rng(0).integers(1, 2**63, 200, dtype=np.uint64)])
+    for w in words:
+        assert trailing_zeros_portable(w) == intrinsic(w), w

@@ -22,7 +22,6 @@ import sys
 import llvmlite.binding as llvm
 import numpy as np
 from numba import njit, prange
-from numba.cpython.unsafe.numbers import trailing_zeros
 
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
 from ._jit import step_jit
@@ -83,6 +82,22 @@ def _poisson_draws(key, probability, frame, spiking):
     """
     for c in range(spiking.shape[0]):
         spiking[c] = uniform(key, c) < probability[frame, c]
+
+
+@step_jit()
+def trailing_zeros_portable(word):
+    """Zero bits below the lowest set bit of a nonzero uint64 (a loop; Numba's intrinsic is one instruction)."""
+    count = np.uint64(0)
+    while word & np.uint64(1) == np.uint64(0):
+        word >>= np.uint64(1)
+        count += np.uint64(1)
+    return count
+
+
+try:  # an intrinsic Numba keeps among its internals (``tzcnt`` on x86)
+    from numba.cpython.unsafe.numbers import trailing_zeros
+except ImportError:  # pragma: no cover - a Numba without it still gets the same numbers
+    trailing_zeros = trailing_zeros_portable
 
 
 #: the flags are bytes read 8 at a time as a word: on a little-endian machine flag ``8w + i`` is byte ``i``
