@@ -31,6 +31,16 @@ def _row_of(ptr, r0, r1):
     return np.repeat(np.arange(r1 - r0, dtype=np.int64), np.diff(ptr[r0:r1 + 1]))
 
 
+def sorted_in_rows(cols, ptr, r0, r1):
+    """``cols`` of rows ``r0:r1`` (``ptr`` offsets, row after row) with each row's entries in increasing order."""
+    rows = _row_of(ptr, r0, r1)
+    span = int(cols.max()) + 1 if len(cols) else 1
+    keys = rows * span + cols
+    keys.sort()
+    keys -= rows * span
+    return keys
+
+
 def mark_invalid(cols, ptr, src_ids, tgt_ids, allow_self, invalid):
     """Flag the draws to redraw; returns how many.
 

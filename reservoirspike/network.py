@@ -69,7 +69,7 @@ def delay_dtype(longest):
     return np.dtype(np.uint8) if longest <= np.iinfo(np.uint8).max else np.dtype(np.int16)
 
 
-def _compact_delays(delays):
+def compact_delays(delays):
     """Integer delays (steps) in ``[1, MAX_DELAY_STEPS]`` as a contiguous array of :func:`delay_dtype`."""
     delays = np.asarray(delays)
     if delays.ndim != 1:
@@ -142,7 +142,7 @@ class Network:
         set_("indptr", np.ascontiguousarray(self.indptr, dtype=np.int64))
         set_("indices", np.ascontiguousarray(self.indices, dtype=np.int32))
         set_("data", np.ascontiguousarray(self.data, dtype=np.float32))
-        set_("delays", _compact_delays(self.delays))
+        set_("delays", compact_delays(self.delays))
         _check_csr("", n, n, self.indptr, self.indices, self.data)
         if len(self.delays) != len(self.indices):
             raise ValueError("delays must have one entry per synapse")

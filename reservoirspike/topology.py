@@ -12,8 +12,8 @@ import numpy as np
 
 from ._validation import check_choice, check_int, check_positive, check_probability, check_real
 from . import _wiring
-from ._wiring import csr_from_streams, fill_csr, mark_invalid, row_chunks
-from .network import MAX_DELAY_STEPS, Network, Population, _compact_delays, delay_dtype
+from ._wiring import csr_from_streams, fill_csr, mark_invalid, row_chunks, sorted_in_rows
+from .network import MAX_DELAY_STEPS, Network, Population, compact_delays, delay_dtype
 from .neurons import LIF
 
 PAIR_TYPES = ("EE", "EI", "IE", "II")
@@ -104,16 +104,6 @@ def _bernoulli_counts(rng, src_ids, tgt_ids, p, allow_self):
     return rng.binomial(len(tgt_ids) - overlap.astype(np.int64), p)
 
 
-def _sorted_in_rows(cols, counts):
-    """``cols`` (row after row, ``counts`` a row) with each row's entries in increasing order."""
-    rows = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-    span = int(cols.max()) + 1 if len(cols) else 1
-    keys = rows * span + cols
-    keys.sort()
-    keys -= rows * span
-    return keys
-
-
 def bernoulli_block(rng, src_ids, tgt_ids, p, allow_self=False):
     """Each (src, tgt) pair connected independently with probability ``p``.
 
@@ -168,8 +158,8 @@ class _BlockStream:
             ptr = np.zeros(len(counts) + 1, np.int64)
             np.cumsum(counts, out=ptr[1:])
             for r0, r1 in row_chunks(ptr):
-                cols = _sorted_in_rows(_sample_distinct(rng, counts[r0:r1], src[r0:r1], tgt, self.allow_self),
-                                       counts[r0:r1])
+                cols = sorted_in_rows(_sample_distinct(rng, counts[r0:r1], src[r0:r1], tgt, self.allow_self),
+                                      ptr, r0, r1)
                 chunk = np.repeat(_ids32(src[r0:r1]), counts[r0:r1]), _ids32(tgt[cols])
                 del cols  # not held while the chunk is stored
                 yield chunk
@@ -196,11 +186,16 @@ class _BlockStream:
             yield (pre, post, *self.values(len(pre)))
 
 
+def _indegree_pool(src_ids, tgt_ids, allow_self):
+    """How many distinct sources each target can draw: all of them, less itself where it is one."""
+    return len(src_ids) - (0 if allow_self else int(np.isin(tgt_ids, src_ids).any()))
+
+
 def fixed_indegree_block(rng, src_ids, tgt_ids, k, allow_self=False):
     """Every target receives exactly ``k`` synapses from distinct sources."""
     if k == 0 or len(src_ids) == 0 or len(tgt_ids) == 0:
         return np.zeros(0, np.int32), np.zeros(0, np.int32)
-    pool = len(src_ids) - (0 if allow_self else int(np.isin(tgt_ids, src_ids).any()))
+    pool = _indegree_pool(src_ids, tgt_ids, allow_self)
     if k > pool:
         raise ValueError(f"in_degree {k} exceeds the {pool} available presynaptic neurons")
     counts = np.full(len(tgt_ids), k, dtype=np.int64)
@@ -238,7 +233,7 @@ def assemble(populations, dt, pre, post, weights, delays, **kwargs):
     for name, ids in (("pre", pre), ("post", post)):
         if n_syn and (np.min(ids) < 0 or np.max(ids) >= n):  # the fill below writes where they point
             raise ValueError(f"{name} must hold neuron ids in [0, {n}), got [{np.min(ids)}, {np.max(ids)}]")
-    delays = _compact_delays(delays)  # checked (whole steps, 1..MAX_DELAY_STEPS) before they are stored
+    delays = compact_delays(delays)  # checked (whole steps, 1..MAX_DELAY_STEPS) before they are stored
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(pre, minlength=n), out=indptr[1:])
     indices, data = np.empty(n_syn, np.int32), np.empty(n_syn, np.float32)
@@ -368,7 +363,7 @@ def random_reservoir(
     check_real("weight_cv", weight_cv, low=0.0, high=MAX_CV)
     for pair in PAIR_TYPES if in_degree is not None else ():  # errors before any wiring is drawn
         src, tgt = ids[pair[0]], ids[pair[1]]
-        pool = len(src) - (0 if allow_self or pair[0] != pair[1] else 1)
+        pool = _indegree_pool(src, tgt, allow_self)
         if len(tgt) and degrees[pair] > pool:
             raise ValueError(f"in_degree[{pair!r}] = {degrees[pair]} exceeds the {pool} available "
                              "presynaptic neurons")

@@ -259,3 +259,14 @@ def test_building_holds_the_network_and_one_chunk_not_the_synapse_lists():
     per_neuron = 64 * n  # row counts, pointers, bias
     # the synapse lists alone (pre, post, weight, delay) would add 13 bytes a synapse (20 MB)
     assert peak <= held + chunk_temporaries + per_neuron, (peak, held)
+
+
+def test_neuron_table_gives_the_keys_asked_for_and_names_unknown_ones():
+    net = random_reservoir(20, bias=(1.0, 2.0), random_state=0)
+    full = net.neuron_table()
+    part = net.neuron_table(("v_rest", "bias"))
+    assert set(part) == {"v_rest", "bias"}
+    for key in part:
+        np.testing.assert_array_equal(part[key], full[key])
+    with pytest.raises(ValueError, match=r"keys \['v_reset_typo'\] are not in the neuron table; choose from"):
+        net.neuron_table(("v_rest", "v_reset_typo"))

@@ -598,7 +598,7 @@ def run_sequence(
     in_words = np.zeros((n_in + 7) // 8, np.uint64)  # this step's Poisson input spikes, as flags
     in_spiking = in_words.view(np.bool_)[:n_in]
     in_ids = np.empty(n_in, np.int64)
-    rows, in_weight = rows  # static_row_layout's, and each input channel's one weight (uniform_row_weights)
+    row_layout, in_weight = rows  # static_row_layout's, and each input channel's one weight (uniform_row_weights)
     # a split static run delivers a step's spikes in the next step's parallel region, each thread to its targets
     split_delivery = False
     if chunks is not None:
@@ -642,8 +642,9 @@ def run_sequence(
         # 3. arrivals, exact integration, decay, threshold: one population at a time
         if chunks is not None:  # one large network: its step (and the last step's delivery) split over the threads
             n_fired = _step_split(chunks[0], slot, fired_ids, n_pending, pending_slot, n_slots, indptr, indices,
-                                  data, delays, rows, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e,
-                                  i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance)
+                                  data, delays, row_layout, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v,
+                                  i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
+                                  conductance)
             n_pending = np.int64(0)
         else:
             n_fired = _step_populations(slot, 0, n_pops, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e,
@@ -656,8 +657,8 @@ def run_sequence(
             if split_delivery:  # delivered by the next step's parallel region (fired_ids is kept for it)
                 n_pending, pending_slot = n_found, slot
             elif learn is None:  # the PSPs of all of this step's spikes
-                _deliver_spikes(fired_ids, n_found, slot, n_slots, indptr, rows, indices, data, delays, ring_e,
-                                ring_i)
+                _deliver_spikes(fired_ids, n_found, slot, n_slots, indptr, row_layout, indices, data, delays,
+                                ring_e, ring_i)
             for q in range(n_found):
                 j = fired_ids[q]
                 if record & REC_COUNTS:
@@ -678,10 +679,10 @@ def run_sequence(
                             tgt_slot -= n_slots
                         arr_buf[tgt_slot, arr_cnt[tgt_slot]] = j
                         arr_cnt[tgt_slot] += 1
-                    _deliver_static(indptr[j], pre_lo[j], j, slot, n_slots, rows, indices, data, delays, ring_e,
-                                    ring_i)
-                    _deliver_static(pre_hi[j], indptr[j + 1], j, slot, n_slots, rows, indices, data, delays, ring_e,
-                                    ring_i)
+                    _deliver_static(indptr[j], pre_lo[j], j, slot, n_slots, row_layout, indices, data, delays,
+                                    ring_e, ring_i)
+                    _deliver_static(pre_hi[j], indptr[j + 1], j, slot, n_slots, row_layout, indices, data, delays,
+                                    ring_e, ring_i)
                     continue
                 for s in range(indptr[j], indptr[j + 1]):
                     tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
