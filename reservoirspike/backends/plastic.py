@@ -370,7 +370,7 @@ def _additive_arrival(lo, hi, indices, data, ring, o1_now, dep_gain, w_min, w_ma
     ring ``ring`` without a sign test; ``dep_gain`` is ``A2- + A3- r2``, so the arithmetic is that of
     :func:`depressed` with ``mu = 0``.
     """
-    for s in range(lo, hi):
+    for s in range(np.uint64(lo), np.uint64(hi)):  # unsigned counter: no wraparound test a synapse
         i = np.uint32(indices[s])  # unsigned: no wraparound test
         w = np.float64(data[s])
         ring[i] += to_fixed(w)
@@ -407,7 +407,7 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi
             _additive_arrival(pre_lo[j], pre_hi[j], indices, data, ring_e[slot], o1_now, a2m + a3m * r2, w_min,
                               w_max)
         else:
-            for s in range(pre_lo[j], pre_hi[j]):
+            for s in range(np.uint64(pre_lo[j]), np.uint64(pre_hi[j])):
                 i = np.uint32(indices[s])  # unsigned: no wraparound test
                 w = np.float64(data[s])
                 add_psp(ring_e, ring_i, slot, i, to_fixed(w))
@@ -437,7 +437,7 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi
 @step_jit()
 def _potentiate(lo, hi, in_syn, in_row, data, r1_now, gain, w_min, w_max):
     """Additive potentiation of the plastic synapses ``in_syn[lo:hi]`` by the pre traces ``r1_now`` (branch-free)."""
-    for k in range(lo, hi):
+    for k in range(np.uint64(lo), np.uint64(hi)):
         s = np.uint32(in_syn[k])
         pot = r1_now[np.uint32(in_row[k])] * gain
         data[s] = min(max(np.float64(data[s]) + pot, w_min), w_max)
@@ -447,7 +447,7 @@ def _potentiate(lo, hi, in_syn, in_row, data, r1_now, gain, w_min, w_max):
 def _post_updates(tp, table, lo, hi, in_syn, in_row, in_kind, data, pre_tr, restricted, gain, last_post, mu,
                   w_min, w_max, i_eta, i_wmax):
     """Post-synaptic updates of the plastic synapses ``in_syn[lo:hi]``, every rule (see :func:`post_update`)."""
-    for k in range(lo, hi):
+    for k in range(np.uint64(lo), np.uint64(hi)):
         s = np.uint32(in_syn[k])
         row = np.uint32(in_row[k])
         since_pre = tp - pre_tr[row, 2]
