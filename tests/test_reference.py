@@ -54,6 +54,63 @@ def test_lean_neuron_step_keeps_spikes_and_traces():
     np.testing.assert_allclose(traced.final[0], expected, rtol=1e-6, atol=1e-9)
 
 
+def test_lean_kinds_take_the_shared_drive_loop_only_where_drive_and_threshold_are_shared():
+    from reservoirspike.backends.cpu import FULL, LEAN, LEAN_SHARED, lean_kinds
+
+    net = _net()
+    bounds, params, _ = net.population_tables()
+    v_inf = net.neuron_table(("v_rest",))["v_rest"]
+    zeros = np.zeros(net.n_neurons)
+    assert list(lean_kinds(bounds, params, v_inf, zeros, True)) == [LEAN_SHARED, LEAN_SHARED]
+    assert list(lean_kinds(bounds, params, v_inf, zeros, False)) == [LEAN, LEAN]  # analog input or learning
+    lo, hi = bounds[1], bounds[2]
+    one_bias = v_inf.copy()
+    one_bias[hi - 1] += 1e-12  # one neuron of the second population differs
+    assert list(lean_kinds(bounds, params, one_bias, zeros, True)) == [LEAN_SHARED, LEAN]
+    one_threshold = zeros.copy()
+    one_threshold[lo] = 0.5
+    assert list(lean_kinds(bounds, params, v_inf, one_threshold, True)) == [LEAN_SHARED, LEAN]
+    adaptive = _net(neuron=AdaptiveLIF(tau_adapt=80.0, delta_threshold=2.0))
+    bounds_a, params_a, _ = adaptive.population_tables()
+    assert lean_kinds(bounds_a, params_a, v_inf, zeros, True)[0] == FULL
+
+
+def test_shared_drive_loop_equals_per_neuron_loop_and_reference(monkeypatch):
+    """A population with one drive and threshold takes the loop that reads them as numbers (the excitatory one
+    here); the inhibitory one, with a threshold offset per neuron, keeps the arrays.  Forcing every population
+    onto the array loop gives the same spikes bit for bit, and both equal the NumPy reference."""
+    from reservoirspike.backends import cpu
+    from reservoirspike.network import Network
+
+    base = _net()
+    threshold = np.zeros(base.n_neurons)
+    inhibitory = list(base.population_slices().values())[1]
+    threshold[inhibitory] = np.linspace(-1.0, 1.0, inhibitory.stop - inhibitory.start)
+    net = Network(populations=base.populations, dt=base.dt, indptr=base.indptr, indices=base.indices,
+                  data=base.data, delays=base.delays, n_inputs=base.n_inputs, input_indptr=base.input_indptr,
+                  input_indices=base.input_indices, input_data=base.input_data, threshold=threshold)
+    rates = np.random.default_rng(4).uniform(100, 400, size=(6, 6))
+    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
+    kw = dict(encoder=enc, steps_per_frame=50, record=("spikes", "final"), random_state=9)
+    seen = []
+    kinds = cpu.lean_kinds
+
+    def recorded(*args):
+        seen.append(kinds(*args))
+        return seen[-1]
+
+    monkeypatch.setattr(cpu, "lean_kinds", recorded)
+    shared = simulate(net, rates[None], **kw)
+    assert list(seen[-1]) == [cpu.LEAN_SHARED, cpu.LEAN]
+    monkeypatch.setattr(cpu, "lean_kinds", lambda *args: np.minimum(kinds(*args), cpu.LEAN))
+    arrays = simulate(net, rates[None], **kw)
+    for a, b in zip(shared.spike_steps(0), arrays.spike_steps(0)):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(shared.final, arrays.final)
+    ref = reference_simulate(net, rates * net.dt / 1000.0, derive_seed(9), "poisson", frame_steps=50)
+    _assert_same_spikes(shared, ref)
+
+
 def test_current_input_adaptive_uniform_init_equals_reference():
     net = _net(neuron=AdaptiveLIF(tau_adapt=80.0, delta_threshold=2.0, bias=5.0), sign="mixed", seed=11)
     x = np.random.default_rng(1).normal(size=(30, 6))

@@ -21,7 +21,8 @@ import sys
 
 import llvmlite.binding as llvm
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import overload
 
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
 from ._jit import step_jit
@@ -249,7 +250,6 @@ def _deliver_spikes(ids, n_ids, slot, n_slots, indptr, rows, indices, data, dela
         _deliver_row(indptr[j], indptr[j + 1], j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i)
 
 
-@njit(cache=True)
 def _is_lean(pp):
     """Whether population row ``pp`` can take :func:`_lean_population_step` (same result, less state to stream).
 
@@ -257,8 +257,44 @@ def _is_lean(pp):
     threshold adaptation (theta stays zero) and no background drive (which
     would write y_e).
     """
-    return (pp[COND] == 0.0 and pp[P_YYE] == 0.0 and pp[P_YYI] == 0.0 and pp[DTHETA] == 0.0
-            and pp[HAS_DRIVE] == 0.0)
+    return bool(pp[COND] == 0.0 and pp[P_YYE] == 0.0 and pp[P_YYI] == 0.0 and pp[DTHETA] == 0.0
+                and pp[HAS_DRIVE] == 0.0)
+
+
+#: values of a population's ``lean`` flag (see :func:`lean_kinds`)
+FULL, LEAN, LEAN_SHARED = 0, 1, 2
+
+
+def lean_kinds(pop_bounds, pop_params, v_inf, th_off, fixed_drive):
+    """Each population's step: :data:`FULL`, :data:`LEAN` (:func:`_is_lean`) or :data:`LEAN_SHARED` (int8).
+
+    ``LEAN_SHARED``: a lean population whose neurons share one drive ``v_inf`` and one threshold offset,
+    which stay so for the run (``fixed_drive``: no analog input and no learning changes them); its loop
+    reads two numbers instead of two arrays (16 bytes a neuron of about 100).  Computed once a run, in
+    NumPy: as a compiled function it cost 0.8 s of compilation.
+    """
+    n_pops = len(pop_bounds) - 1
+    kinds = np.zeros(n_pops, np.int8)
+    for p in range(n_pops):
+        if not _is_lean(pop_params[p]):
+            continue
+        lo, hi = pop_bounds[p], pop_bounds[p + 1]
+        shared = (fixed_drive and hi > lo and bool(np.all(v_inf[lo:hi] == v_inf[lo]))
+                  and bool(np.all(th_off[lo:hi] == th_off[lo])))
+        kinds[p] = LEAN_SHARED if shared else LEAN
+    return kinds
+
+
+def per_neuron(values, j):
+    """``values[j]`` of an array; a number shared by every neuron is itself (compiled: see the overload)."""
+    return values if np.ndim(values) == 0 else values[j]
+
+
+@overload(per_neuron)
+def _per_neuron_overload(values, j):
+    if isinstance(values, types.Array):
+        return lambda values, j: values[j]
+    return lambda values, j: values
 
 
 @step_jit(error_model="numpy")
@@ -270,23 +306,31 @@ def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, r
     streams about 100 bytes a neuron instead of 170, and large populations
     are bound by that memory traffic.  ``0.0 + x == x`` and ``x + 0.0``
     compares as ``x``, so the arithmetic is that of the full step.
+    ``v_inf`` and ``th_off`` are arrays, or numbers that every neuron
+    shares (:data:`LEAN_SHARED`; compiled as a loop of its own).
+
+    The entry variables enter only through products, so their fixed-point
+    scale ``2**-32`` moves into the coefficients: ``(r 2**-32) p`` and
+    ``r (p 2**-32)`` are the same real number (scaling by a power of two is
+    exact), hence the same double, one multiplication fewer a variable.
     """
     v_reset, v_th, ref = pp[V_RESET], pp[V_TH], np.int32(pp[REF])
-    p_mm, p_me, p_mye, p_ee, p_eye = pp[P_MM], pp[P_ME], pp[P_MYE], pp[P_EE], pp[P_EYE]
-    p_mi, p_myi, p_ii, p_iyi = pp[P_MI], pp[P_MYI], pp[P_II], pp[P_IYI]
+    p_mm, p_me, p_ee, p_mi, p_ii = pp[P_MM], pp[P_ME], pp[P_EE], pp[P_MI], pp[P_II]
+    p_mye, p_eye = pp[P_MYE] * FIXED_INV, pp[P_EYE] * FIXED_INV  # per fixed-point unit of the rings
+    p_myi, p_iyi = pp[P_MYI] * FIXED_INV, pp[P_IYI] * FIXED_INV
     n_fired = 0
     for j in range(v.shape[0]):
-        ye = re[j] * FIXED_INV
-        yi = ri[j] * FIXED_INV
+        ye = np.float64(re[j])
+        yi = np.float64(ri[j])
         re[j] = 0
         ri[j] = 0
         ie, ii = i_e[j], i_i[j]
-        v_new = membrane_step(v[j], v_inf[j], p_mm, ie, p_me, ye, p_mye, ii, p_mi, yi, p_myi)
+        v_new = membrane_step(v[j], per_neuron(v_inf, j), p_mm, ie, p_me, ye, p_mye, ii, p_mi, yi, p_myi)
         r = refr[j]
         vj = v_reset if r > 0 else v_new  # held at reset while refractory
         i_e[j] = ie * p_ee + ye * p_eye
         i_i[j] = ii * p_ii + yi * p_iyi
-        f = vj >= v_th + th_off[j]
+        f = vj >= v_th + per_neuron(th_off, j)
         fired[j] = f
         n_fired += f
         v[j] = v_reset if f else vj
@@ -298,16 +342,20 @@ def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, r
 
 @step_jit(error_model="numpy")
 def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired,
-                     lean=False, with_trace=True, conductance=None):
+                     lean=FULL, with_trace=True, conductance=None, shared=None):
     """Advance one population (views of its neurons) by one step; returns its spike count.
 
     ``pp`` is the population's parameter row: scalars here, so the loop
     streams only the state arrays and compiles to branch-free SIMD code.
-    ``lean``: the population passes :func:`_is_lean`; ``with_trace``: the
+    ``lean``: the population's kind of step (:func:`lean_kinds`); ``with_trace``: the
     spike trace is recorded; ``conductance``: None when no population of
-    the network is conductance-based (the kernel then leaves that loop out).
+    the network is conductance-based (the kernel then leaves that loop out);
+    ``shared``: None when no population is :data:`LEAN_SHARED` (likewise).
     """
-    if lean:
+    if shared is not None and lean == LEAN_SHARED:
+        return _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf[0], th_off[0], refr, trace, fired,
+                                     with_trace)
+    if lean != FULL:  # LEAN, or LEAN_SHARED read from its arrays
         return _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, refr, trace, fired,
                                      with_trace)
     v_reset, v_th, ref = pp[V_RESET], pp[V_TH], np.int32(pp[REF])
@@ -390,7 +438,7 @@ MIN_CHUNK_NEURONS = 40_000
 
 @step_jit()
 def _step_populations(slot, p_lo, p_hi, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i,
-                      v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance):
+                      v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance, shared):
     """Step 3 for populations ``p_lo:p_hi``, on their views of the state; returns how many neurons fired.
 
     The views are taken here, in a function compiled without reference counting: taken in the kernel,
@@ -404,7 +452,7 @@ def _step_populations(slot, p_lo, p_hi, pop_bounds, pop_params, trace_decay, rin
         n_fired += _population_step(
             pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
             i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi],
-            fired[lo:hi], lean[p], with_trace, conductance,
+            fired[lo:hi], lean[p], with_trace, conductance, shared,
         )
     return n_fired
 
@@ -432,7 +480,7 @@ def _deliver_static_range(lo, hi, j, slot, n_slots, rows, indices, data, delays,
 @step_jit()
 def _range_step(lo, hi, slot, pending, n_pending, pending_slot, n_slots, indptr, indices, data, delays, rows,
                 pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
-                trace, fired, lean, with_trace, conductance):
+                trace, fired, lean, with_trace, conductance, shared):
     """One thread's share of :func:`_step_split`: neurons ``lo:hi``; returns how many fired."""
     for q in range(n_pending):
         j = pending[q]
@@ -446,14 +494,14 @@ def _range_step(lo, hi, slot, pending, n_pending, pending_slot, n_slots, indptr,
         if a < b:
             n_fired += _population_step(pop_params[p], trace_decay, re[a:b], ri[a:b], v[a:b], i_e[a:b], y_e[a:b],
                                         i_i[a:b], y_i[a:b], v_inf[a:b], th_off[a:b], refr[a:b], theta[a:b],
-                                        trace[a:b], fired[a:b], lean[p], with_trace, conductance)
+                                        trace[a:b], fired[a:b], lean[p], with_trace, conductance, shared)
     return n_fired
 
 
 @njit(cache=True, parallel=True)
 def _step_split(n_chunks, slot, pending, n_pending, pending_slot, n_slots, indptr, indices, data, delays, rows,
                 pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
-                trace, fired, lean, with_trace, conductance):
+                trace, fired, lean, with_trace, conductance, shared):
     """Step 3 of one large network, split over the Numba threads in ``n_chunks`` contiguous neuron ranges.
 
     Each range first takes the PSPs that the previous step's spikes (``pending[:n_pending]``, fired in
@@ -470,7 +518,7 @@ def _step_split(n_chunks, slot, pending, n_pending, pending_slot, n_slots, indpt
         fired_in[c] = _range_step(c * n // n_chunks, (c + 1) * n // n_chunks, slot, pending, n_pending, pending_slot,
                                   n_slots, indptr, indices, data, delays, rows, pop_bounds, pop_params, trace_decay,
                                   ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean,
-                                  with_trace, conductance)
+                                  with_trace, conductance, shared)
     return fired_in.sum()
 
 
@@ -554,7 +602,7 @@ def run_sequence(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
-    th_off, learn, chunks, rows, conductance,
+    th_off, learn, chunks, rows, conductance, kinds,
 ):
     """Simulate one sequence of ``n_steps`` steps.
 
@@ -570,7 +618,9 @@ def run_sequence(
     arguments remove their branches before compilation, so a static run
     never compiles the plasticity or the parallel code; likewise
     ``pop_drive`` (None: no population has a background drive) and
-    ``conductance`` (None: no population is conductance-based).
+    ``conductance`` (None: no population is conductance-based).  ``kinds``:
+    each population's kind of step (:func:`lean_kinds`), and None where no
+    population is :data:`LEAN_SHARED`, else 1.
     """
     n = v_rest.shape[0]
     n_pops = pop_bounds.shape[0] - 1
@@ -592,7 +642,7 @@ def run_sequence(
             lo_v, hi_v = pop_params[p, V_RESET], pop_params[p, V_TH]
             for j in range(pop_bounds[p], pop_bounds[p + 1]):
                 v[j] = lo_v + uniform(key, j) * (hi_v - lo_v)
-    lean = np.array([_is_lean(pop_params[p]) for p in range(n_pops)], np.bool_)
+    lean, shared = kinds  # passed on as arguments: a None prunes the branch it guards
     with_trace = (record & (REC_BIN_TRACES | REC_FINAL | REC_STEPS)) != 0  # only snapshots read the trace
     cap = spike_step.shape[1]
     n_spikes = 0
@@ -646,12 +696,12 @@ def run_sequence(
             n_fired = _step_split(chunks[0], slot, fired_ids, n_pending, pending_slot, n_slots, indptr, indices,
                                   data, delays, row_layout, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v,
                                   i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
-                                  conductance)
+                                  conductance, shared)
             n_pending = np.int64(0)
         else:
             n_fired = _step_populations(slot, 0, n_pops, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e,
                                         y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
-                                        conductance)
+                                        conductance, shared)
         # 4. bookkeeping and delivery of this step's spikes
         b = (t * n_bins) // n_steps
         if n_fired > 0:
@@ -729,7 +779,7 @@ def _batch_kernel(
     in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
-    spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, rows, conductance,
+    spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, rows, conductance, kinds,
 ):
     """The sequences ``seq_ids`` one after another, without the GIL (see :func:`simulate_batch_serial`)."""
     for q in range(seq_ids.shape[0]):
@@ -739,7 +789,7 @@ def _batch_kernel(
             dense_input, ev_ptr, ev_channel, in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
             indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
             v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
-            spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, rows, conductance,
+            spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, rows, conductance, kinds,
         )
 
 
@@ -784,7 +834,10 @@ def _kernel_args(args):
     if n_chunks > 1 and largest >= n_chunks * MIN_CHUNK_NEURONS:  # (threads, deliver in the parallel region)
         chunks = (np.int64(n_chunks), pl_mode == 0 and rows_in_target_order(indptr, common[16]))
     conductance = np.int64(1) if np.any(pop_params[:, COND] != 0.0) else None
-    return (*common, th_off, learn, chunks, rows, conductance)
+    v_inf = common[23] + common[24]  # v_rest + bias, as the kernel starts it
+    lean = lean_kinds(pop_bounds, pop_params, v_inf, th_off, common[5] != INPUT_CURRENT and learn is None)
+    shared = np.int64(1) if np.any(lean == LEAN_SHARED) else None  # None: that loop is not compiled
+    return (*common, th_off, learn, chunks, rows, conductance, (lean, shared))
 
 
 def simulate_batch(*args, n_threads, chunks_per_thread=8):
