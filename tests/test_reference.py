@@ -61,18 +61,19 @@ def test_lean_kinds_take_the_shared_drive_loop_only_where_drive_and_threshold_ar
     bounds, params, _ = net.population_tables()
     v_inf = net.neuron_table(("v_rest",))["v_rest"]
     zeros = np.zeros(net.n_neurons)
-    assert list(lean_kinds(bounds, params, v_inf, zeros, True)) == [LEAN_SHARED, LEAN_SHARED]
-    assert list(lean_kinds(bounds, params, v_inf, zeros, False)) == [LEAN, LEAN]  # analog input or learning
+    fixed = np.array([True, True])
+    assert list(lean_kinds(bounds, params, v_inf, zeros, fixed)) == [LEAN_SHARED, LEAN_SHARED]
+    assert list(lean_kinds(bounds, params, v_inf, zeros, ~fixed)) == [LEAN, LEAN]  # analog input or learning
     lo, hi = bounds[1], bounds[2]
     one_bias = v_inf.copy()
     one_bias[hi - 1] += 1e-12  # one neuron of the second population differs
-    assert list(lean_kinds(bounds, params, one_bias, zeros, True)) == [LEAN_SHARED, LEAN]
+    assert list(lean_kinds(bounds, params, one_bias, zeros, fixed)) == [LEAN_SHARED, LEAN]
     one_threshold = zeros.copy()
     one_threshold[lo] = 0.5
-    assert list(lean_kinds(bounds, params, v_inf, one_threshold, True)) == [LEAN_SHARED, LEAN]
+    assert list(lean_kinds(bounds, params, v_inf, one_threshold, fixed)) == [LEAN_SHARED, LEAN]
     adaptive = _net(neuron=AdaptiveLIF(tau_adapt=80.0, delta_threshold=2.0))
     bounds_a, params_a, _ = adaptive.population_tables()
-    assert lean_kinds(bounds_a, params_a, v_inf, zeros, True)[0] == FULL
+    assert lean_kinds(bounds_a, params_a, v_inf, zeros, fixed)[0] == FULL
 
 
 def test_shared_drive_loop_equals_per_neuron_loop_and_reference(monkeypatch):
@@ -109,6 +110,27 @@ def test_shared_drive_loop_equals_per_neuron_loop_and_reference(monkeypatch):
     np.testing.assert_array_equal(shared.final, arrays.final)
     ref = reference_simulate(net, rates * net.dt / 1000.0, derive_seed(9), "poisson", frame_steps=50)
     _assert_same_spikes(shared, ref)
+
+
+@pytest.mark.parametrize("input_connectivity", [0.0, 0.4])
+def test_analog_input_keeps_shared_drive_only_where_no_input_reaches(input_connectivity, monkeypatch):
+    """Analog input moves the drive of the neurons it reaches: CUBA-like runs (no input synapses) keep the
+    shared-drive loop, a reservoir with analog input takes the array loop; both equal the reference."""
+    from reservoirspike.backends import cpu
+
+    net = random_reservoir(120, connectivity=0.15, weights={"E": 1.5, "I": -4.0}, delay=(1.0, 5.0), dt=0.5,
+                           neuron=LIF(bias=14.0), random_state=3)
+    net = connect_inputs(net, 6, connectivity=input_connectivity, weight=9.0, random_state=4)
+    seen = []
+    kinds = cpu.lean_kinds
+    monkeypatch.setattr(cpu, "lean_kinds", lambda *args: seen.append(kinds(*args)) or seen[-1])
+    x = np.random.default_rng(1).normal(size=(30, 6))
+    res = simulate(net, x[None], encoder="current", steps_per_frame=10, record=("spikes",), v_init="uniform",
+                   random_state=5)
+    expected = cpu.LEAN_SHARED if input_connectivity == 0.0 else cpu.LEAN
+    assert list(seen[-1]) == [expected, expected]
+    ref = reference_simulate(net, x, derive_seed(5), "current", frame_steps=10, v_init="uniform")
+    _assert_same_spikes(res, ref)
 
 
 def test_current_input_adaptive_uniform_init_equals_reference():

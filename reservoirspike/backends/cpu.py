@@ -269,9 +269,9 @@ def lean_kinds(pop_bounds, pop_params, v_inf, th_off, fixed_drive):
     """Each population's step: :data:`FULL`, :data:`LEAN` (:func:`_is_lean`) or :data:`LEAN_SHARED` (int8).
 
     ``LEAN_SHARED``: a lean population whose neurons share one drive ``v_inf`` and one threshold offset,
-    which stay so for the run (``fixed_drive``: no analog input and no learning changes them); its loop
-    reads two numbers instead of two arrays (16 bytes a neuron of about 100).  Computed once a run, in
-    NumPy: as a compiled function it cost 0.8 s of compilation.
+    which stay so for the run (``fixed_drive[p]``: no analog input reaches population ``p`` and no
+    learning moves thresholds); its loop reads two numbers instead of two arrays (16 bytes a neuron of
+    about 100).  Computed once a run, in NumPy: as a compiled function it cost 0.8 s of compilation.
     """
     n_pops = len(pop_bounds) - 1
     kinds = np.zeros(n_pops, np.int8)
@@ -279,7 +279,7 @@ def lean_kinds(pop_bounds, pop_params, v_inf, th_off, fixed_drive):
         if not _is_lean(pop_params[p]):
             continue
         lo, hi = pop_bounds[p], pop_bounds[p + 1]
-        shared = (fixed_drive and hi > lo and bool(np.all(v_inf[lo:hi] == v_inf[lo]))
+        shared = (fixed_drive[p] and hi > lo and bool(np.all(v_inf[lo:hi] == v_inf[lo]))
                   and bool(np.all(th_off[lo:hi] == th_off[lo])))
         kinds[p] = LEAN_SHARED if shared else LEAN
     return kinds
@@ -835,7 +835,11 @@ def _kernel_args(args):
         chunks = (np.int64(n_chunks), pl_mode == 0 and rows_in_target_order(indptr, common[16]))
     conductance = np.int64(1) if np.any(pop_params[:, COND] != 0.0) else None
     v_inf = common[23] + common[24]  # v_rest + bias, as the kernel starts it
-    lean = lean_kinds(pop_bounds, pop_params, v_inf, th_off, common[5] != INPUT_CURRENT and learn is None)
+    # analog input moves the drive of the neurons it reaches (inT_indptr: input synapses by target)
+    fixed_drive = np.full(len(pop_bounds) - 1, learn is None)
+    if common[5] == INPUT_CURRENT:
+        fixed_drive &= common[12][pop_bounds[1:]] == common[12][pop_bounds[:-1]]
+    lean = lean_kinds(pop_bounds, pop_params, v_inf, th_off, fixed_drive)
     shared = np.int64(1) if np.any(lean == LEAN_SHARED) else None  # None: that loop is not compiled
     return (*common, th_off, learn, chunks, rows, conductance, (lean, shared))
 

@@ -1,0 +1,1 @@
+"""Simulation kernels: the ground floor, knowing nothing of estimators."""

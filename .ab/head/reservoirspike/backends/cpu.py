@@ -1,0 +1,812 @@
+"""CPU kernels (Numba): simulate a ragged batch of sequences, one per thread.
+
+Within a step, in order:
+
+1. populations with a background drive get its exact per-step increment
+   (mean and Gaussian noise, drawn from the counter-based generator keyed by
+   (seed, step, neuron));
+2. input spikes of this step (Poisson draws or given events) and recurrent
+   spikes whose delay ends now are added to the synaptic entry variables;
+3. every neuron integrates the step exactly (held at reset while refractory),
+   with a constant drive (bias + analog input current) over the step;
+   currents, adaptation and read-out traces decay; a neuron with
+   ``V >= threshold`` spikes, is reset, and its spike is scheduled for
+   delivery ``delay`` steps later (delay >= 1).
+
+A spike in step ``t`` is reported at time ``(t + 1) * dt``, the end of the
+step in which the threshold was crossed.
+"""
+
+import sys
+
+import llvmlite.binding as llvm
+import numpy as np
+from numba import njit, prange
+
+from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
+from ._jit import step_jit
+from ._math import FIXED_INV, add_psp, conductance_membrane_step, membrane_step, standard_normal, to_fixed
+from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, SYN_STDP, intrinsic_step,
+                      post_spikes, pre_trace_layout, process_arrivals, process_neuron_arrivals, scale_inputs,
+                      trace_copies, shares_trace_pass, check_stamp_range)
+
+# The neuron loop touches many arrays; LLVM only vectorises it when allowed enough runtime
+# alias checks (its default budget is too small). The checks run once per population and step.
+# Only the vectoriser's budget changes: results are bit-for-bit the same.
+llvm.set_option("reservoirspike", "-vectorize-memory-check-threshold=1024")
+
+# Target indices in the scatter loops are cast to unsigned, and so are the synapse counters of the loops
+# over a row (``range(np.uint64(lo), np.uint64(hi))``): a signed index makes Numba test it for Python-style
+# negative wraparound at every synapse (four instructions: a row's scatter-add took 0.45 ns a synapse with
+# a signed counter, 0.29 with an unsigned one).  The
+# fixed-point add by sign is written out in the loops of run_sequence: inlined there, a helper that
+# takes the rings made static and plastic runs 2x slower (reference counting of the array arguments per
+# synapse); the functions compiled without reference counting (step_jit) share add_psp.
+
+# columns of the per-population parameter table (see reservoirspike.neurons.propagators)
+POP_COLUMNS = ("v_reset", "v_threshold", "ref_steps", "p_mm", "p_me", "p_mye", "p_ee", "p_eye", "p_yye",
+               "p_mi", "p_myi", "p_ii", "p_iyi", "p_yyi", "p_aa", "dtheta", "has_drive",
+               "conductance", "e_rev_exc", "g_avg", "dt_over_tau_m")
+(V_RESET, V_TH, REF, P_MM, P_ME, P_MYE, P_EE, P_EYE, P_YYE,
+ P_MI, P_MYI, P_II, P_IYI, P_YYI, P_AA, DTHETA, HAS_DRIVE,
+ COND, E_REV, G_AVG, DT_TAU) = range(len(POP_COLUMNS))
+
+# input modes
+INPUT_CURRENT, INPUT_POISSON, INPUT_EVENTS = 0, 1, 2
+
+# bits of the `record` flag
+REC_COUNTS, REC_BIN_TRACES, REC_FINAL, REC_STEPS, REC_SPIKES, REC_STATE = 1, 2, 4, 8, 16, 32
+
+
+@njit(cache=True, inline="always")
+def _add_input_spike(c, slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i):
+    """Queue input channel ``c``'s PSPs in ``slot``; ``in_weight[c]``: its one fixed-point weight, or 0."""
+    w = in_weight[c]
+    if w != 0:  # every synapse of the channel has this weight (and sign): a plain scatter-add
+        ring = ring_e[slot] if w > 0 else ring_i[slot]
+        for s in range(np.uint64(in_indptr[c]), np.uint64(in_indptr[c + 1])):
+            ring[np.uint32(in_indices[s])] += w
+        return
+    for s in range(np.uint64(in_indptr[c]), np.uint64(in_indptr[c + 1])):
+        w = to_fixed(in_data[s])
+        if w >= 0:
+            ring_e[slot, np.uint32(in_indices[s])] += w
+        else:
+            ring_i[slot, np.uint32(in_indices[s])] += w
+
+
+@step_jit()
+def _poisson_draws(key, probability, frame, spiking):
+    """``spiking[c]``: whether input channel ``c`` spikes in this step, with ``probability[frame, c]``.
+
+    Every channel's draw in one branch-free loop, which the compiler vectorises; the few channels that
+    spike are then found as the neurons that fired are (:func:`_fired_ids`).
+    """
+    for c in range(spiking.shape[0]):
+        spiking[c] = uniform(key, c) < probability[frame, c]
+
+
+@step_jit()
+def trailing_zeros_portable(word):
+    """Zero bits below the lowest set bit of a nonzero uint64 (a loop; Numba's intrinsic is one instruction)."""
+    count = np.uint64(0)
+    while word & np.uint64(1) == np.uint64(0):
+        word >>= np.uint64(1)
+        count += np.uint64(1)
+    return count
+
+
+try:  # an intrinsic Numba keeps among its internals (``tzcnt`` on x86)
+    from numba.cpython.unsafe.numbers import trailing_zeros
+except ImportError:  # pragma: no cover - a Numba without it still gets the same numbers
+    trailing_zeros = trailing_zeros_portable
+
+
+#: the flags are bytes read 8 at a time as a word: on a little-endian machine flag ``8w + i`` is byte ``i``
+#: (bits ``8i`` up) of word ``w``, so the lowest set bit of a word is its first flag
+_LITTLE_ENDIAN = sys.byteorder == "little"
+
+
+@step_jit()
+def _fired_ids(fired_words, fired, out):
+    """Write the indices of the set flags of ``fired`` (a view of ``fired_words``) to ``out``; returns their count.
+
+    Ascending order; 8 clear flags are skipped at once.  Within a word each set flag is found by the
+    position of the word's lowest set bit (a flag is the byte 1): no branch a flag, which would be
+    mispredicted about once a spike.
+    """
+    n = fired.shape[0]
+    k = 0
+    for w in range(fired_words.shape[0]):
+        word = fired_words[w]
+        if word == 0:
+            continue
+        if _LITTLE_ENDIAN:
+            base = 8 * w
+            while word != 0:
+                out[k] = base + np.int64(trailing_zeros(word) >> np.uint64(3))  # all-integer: no float round trip
+                k += 1
+                word &= word - np.uint64(1)  # clear the lowest set bit
+        else:
+            for j in range(8 * w, min(8 * w + 8, n)):
+                if fired[j]:
+                    out[k] = j
+                    k += 1
+    return k
+
+
+@njit(cache=True)
+def uniform_row_weights(indptr, data, syn_kind, plastic):
+    """Each row's one fixed-point weight where all its (static) synapses have the same, else 0.
+
+    Networks often give every synapse of a population one weight: delivering such a row adds that
+    number, with no weight to load or convert a synapse.  A row of zero weights also gets 0 (the
+    general path then adds its zeros).  In plastic runs only static synapses (``syn_kind`` 0) count.
+    """
+    n = indptr.shape[0] - 1
+    out = np.zeros(n, np.int64)
+    for j in range(n):
+        w, same, seen = np.int64(0), True, False
+        for s in range(indptr[j], indptr[j + 1]):
+            if plastic and syn_kind[s] != SYN_STATIC:
+                continue
+            f = to_fixed(data[s])
+            if not seen:
+                w, seen = f, True
+            same &= f == w
+        if seen and same:
+            out[j] = w
+    return out
+
+
+@njit(cache=True)
+def static_row_layout(indptr, delays, data, syn_kind, plastic):
+    """Rows whose static synapses share one delay and one sign, for :func:`_deliver_row`.
+
+    Returns ``(row_delay, row_ring, row_weight)``: the ring the PSPs of row
+    ``j`` go to (1 excitatory, -1 inhibitory, by the sign of the fixed-point
+    weight as in delivery; 0 where the signs differ), where the ring is one
+    the common delay (0 where the delays differ), and the row's one
+    fixed-point weight (:func:`uniform_row_weights`; 0 where they differ).
+    In plastic runs only static synapses (``syn_kind`` 0) count.  Static
+    weights do not change during a run, so the layout holds for all of it.
+    """
+    n = indptr.shape[0] - 1
+    row_delay = np.zeros(n, np.int64)
+    row_ring = np.zeros(n, np.int8)
+    for j in range(n):
+        d, ring, same_delay, same_sign = 0, 0, True, True
+        for s in range(indptr[j], indptr[j + 1]):
+            if plastic and syn_kind[s] != SYN_STATIC:
+                continue
+            r = 1 if to_fixed(data[s]) >= 0 else -1
+            if d == 0:
+                d, ring = delays[s], r
+                continue
+            same_delay &= delays[s] == d
+            same_sign &= r == ring
+        if same_sign:
+            row_ring[j] = ring
+            if same_delay:
+                row_delay[j] = d
+    return row_delay, row_ring, uniform_row_weights(indptr, data, syn_kind, plastic)
+
+
+@step_jit(inline="always")
+def _deliver_row(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i):
+    """Queue the PSPs of static synapses ``lo:hi`` of neuron ``j``, which fired in ``slot``, at their delays.
+
+    Where the row's static synapses share a sign (Dale's law: the usual
+    case, see :func:`static_row_layout`) the loop adds to one ring without
+    testing signs, and where they also share a delay it is a plain
+    scatter-add into one ring row, of one number where they also share a
+    weight.  ``rows`` is :func:`static_row_layout`'s.
+    """
+    row_delay, row_ring, row_weight = rows
+    if row_ring[j] != 0:
+        rings = ring_e if row_ring[j] > 0 else ring_i
+        if row_delay[j] > 0:
+            tgt_slot = slot + row_delay[j]  # 1 <= delay < n_slots: wrap once, no division
+            if tgt_slot >= n_slots:
+                tgt_slot -= n_slots
+            ring = rings[tgt_slot]
+            w = row_weight[j]
+            if w != 0:
+                for s in range(np.uint64(lo), np.uint64(hi)):
+                    ring[np.uint32(indices[s])] += w
+                return
+            for s in range(np.uint64(lo), np.uint64(hi)):
+                ring[np.uint32(indices[s])] += to_fixed(data[s])
+            return
+        for s in range(np.uint64(lo), np.uint64(hi)):  # one sign, several delays
+            tgt_slot = slot + delays[s]
+            if tgt_slot >= n_slots:
+                tgt_slot -= n_slots
+            rings[tgt_slot, np.uint32(indices[s])] += to_fixed(data[s])
+        return
+    for s in range(np.uint64(lo), np.uint64(hi)):
+        tgt_slot = slot + delays[s]
+        if tgt_slot >= n_slots:
+            tgt_slot -= n_slots
+        add_psp(ring_e, ring_i, tgt_slot, np.uint32(indices[s]), to_fixed(data[s]))
+
+
+@step_jit()
+def _deliver_static(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i):
+    """:func:`_deliver_row` as a function of its own, for the callers that deliver one row (part) at a time."""
+    _deliver_row(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i)
+
+
+@step_jit()
+def _deliver_spikes(ids, n_ids, slot, n_slots, indptr, rows, indices, data, delays, ring_e, ring_i):
+    """The whole static rows of the neurons ``ids[:n_ids]``, which fired in ``slot``: one call a step.
+
+    :func:`_deliver_row` is inlined here; called once a spike, it cost about 15 ns a call in passing
+    its arguments alone.
+    """
+    for q in range(n_ids):
+        j = ids[q]
+        _deliver_row(indptr[j], indptr[j + 1], j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i)
+
+
+@njit(cache=True)
+def _is_lean(pp):
+    """Whether population row ``pp`` can take :func:`_lean_population_step` (same result, less state to stream).
+
+    Exponential current synapses (the entry variables y stay zero), no
+    threshold adaptation (theta stays zero) and no background drive (which
+    would write y_e).
+    """
+    return (pp[COND] == 0.0 and pp[P_YYE] == 0.0 and pp[P_YYI] == 0.0 and pp[DTHETA] == 0.0
+            and pp[HAS_DRIVE] == 0.0)
+
+
+@step_jit(error_model="numpy")
+def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, refr, trace, fired, with_trace):
+    """:func:`_population_step` for a population that :func:`_is_lean` accepts, bit for bit.
+
+    The loop leaves out what stays zero (y_e, y_i, theta) and, without
+    ``with_trace``, the spike trace, which only snapshots read: a step
+    streams about 100 bytes a neuron instead of 170, and large populations
+    are bound by that memory traffic.  ``0.0 + x == x`` and ``x + 0.0``
+    compares as ``x``, so the arithmetic is that of the full step.
+    """
+    v_reset, v_th, ref = pp[V_RESET], pp[V_TH], np.int32(pp[REF])
+    p_mm, p_me, p_mye, p_ee, p_eye = pp[P_MM], pp[P_ME], pp[P_MYE], pp[P_EE], pp[P_EYE]
+    p_mi, p_myi, p_ii, p_iyi = pp[P_MI], pp[P_MYI], pp[P_II], pp[P_IYI]
+    n_fired = 0
+    for j in range(v.shape[0]):
+        ye = re[j] * FIXED_INV
+        yi = ri[j] * FIXED_INV
+        re[j] = 0
+        ri[j] = 0
+        ie, ii = i_e[j], i_i[j]
+        v_new = membrane_step(v[j], v_inf[j], p_mm, ie, p_me, ye, p_mye, ii, p_mi, yi, p_myi)
+        r = refr[j]
+        vj = v_reset if r > 0 else v_new  # held at reset while refractory
+        i_e[j] = ie * p_ee + ye * p_eye
+        i_i[j] = ii * p_ii + yi * p_iyi
+        f = vj >= v_th + th_off[j]
+        fired[j] = f
+        n_fired += f
+        v[j] = v_reset if f else vj
+        refr[j] = ref if f else max(r - 1, 0)
+        if with_trace:
+            trace[j] = trace[j] * trace_decay + (1.0 if f else 0.0)
+    return n_fired
+
+
+@step_jit(error_model="numpy")
+def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired,
+                     lean=False, with_trace=True, conductance=None):
+    """Advance one population (views of its neurons) by one step; returns its spike count.
+
+    ``pp`` is the population's parameter row: scalars here, so the loop
+    streams only the state arrays and compiles to branch-free SIMD code.
+    ``lean``: the population passes :func:`_is_lean`; ``with_trace``: the
+    spike trace is recorded; ``conductance``: None when no population of
+    the network is conductance-based (the kernel then leaves that loop out).
+    """
+    if lean:
+        return _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, refr, trace, fired,
+                                     with_trace)
+    v_reset, v_th, ref = pp[V_RESET], pp[V_TH], np.int32(pp[REF])
+    p_mm, p_me, p_mye, p_ee, p_eye, p_yye = pp[P_MM], pp[P_ME], pp[P_MYE], pp[P_EE], pp[P_EYE], pp[P_YYE]
+    p_mi, p_myi, p_ii, p_iyi, p_yyi = pp[P_MI], pp[P_MYI], pp[P_II], pp[P_IYI], pp[P_YYI]
+    p_aa, dtheta = pp[P_AA], pp[DTHETA]
+    if conductance is not None and pp[COND] != 0.0:
+        return _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr,
+                                            theta, trace, fired)
+    n_fired = 0
+    for j in range(v.shape[0]):
+        ye = y_e[j] + re[j] * FIXED_INV  # arrivals of this step enter the entry variables
+        yi = y_i[j] + ri[j] * FIXED_INV
+        re[j] = 0
+        ri[j] = 0
+        ie, ii = i_e[j], i_i[j]
+        v_new = membrane_step(v[j], v_inf[j], p_mm, ie, p_me, ye, p_mye, ii, p_mi, yi, p_myi)
+        r = refr[j]
+        held = r > 0
+        vj = v_reset if held else v_new  # held at reset while refractory
+        i_e[j] = ie * p_ee + ye * p_eye
+        y_e[j] = ye * p_yye
+        i_i[j] = ii * p_ii + yi * p_iyi
+        y_i[j] = yi * p_yyi
+        th = theta[j] * p_aa
+        f = vj >= v_th + th_off[j] + th
+        fired[j] = f
+        n_fired += f
+        v[j] = v_reset if f else vj
+        refr[j] = ref if f else max(r - 1, 0)
+        theta[j] = th + dtheta if f else th
+        trace[j] = trace[j] * trace_decay + (1.0 if f else 0.0)
+    return n_fired
+
+
+@njit(cache=True, error_model="numpy")
+def _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
+                                 trace, fired):
+    """Like :func:`_population_step` with conductance-based excitation (exponential synapses).
+
+    Over a step, V relaxes towards ``(v_inf + g e_rev) / (1 + g)`` at rate
+    ``(1 + g) / tau_m`` with ``g`` the conductance averaged over the step
+    (``g_start * g_avg``, exact for its exponential decay); inhibition stays
+    current-based and is added with its exact coefficients.
+    """
+    v_reset, v_th, ref = pp[V_RESET], pp[V_TH], np.int32(pp[REF])
+    p_ee, p_mi, p_myi, p_ii, p_iyi, p_yyi = pp[P_EE], pp[P_MI], pp[P_MYI], pp[P_II], pp[P_IYI], pp[P_YYI]
+    p_aa, dtheta, e_rev, g_avg, dt_tau = pp[P_AA], pp[DTHETA], pp[E_REV], pp[G_AVG], pp[DT_TAU]
+    n_fired = 0
+    for j in range(v.shape[0]):
+        g = i_e[j] + y_e[j] + re[j] * FIXED_INV  # conductance at the step start, arrivals included
+        yi = y_i[j] + ri[j] * FIXED_INV
+        re[j] = 0
+        ri[j] = 0
+        ii = i_i[j]
+        v_new = conductance_membrane_step(v[j], v_inf[j], g, g_avg, e_rev, dt_tau, ii, p_mi, yi, p_myi)
+        r = refr[j]
+        held = r > 0
+        vj = v_reset if held else v_new
+        i_e[j] = g * p_ee
+        y_e[j] = 0.0
+        i_i[j] = ii * p_ii + yi * p_iyi
+        y_i[j] = yi * p_yyi
+        th = theta[j] * p_aa
+        f = vj >= v_th + th_off[j] + th
+        fired[j] = f
+        n_fired += f
+        v[j] = v_reset if f else vj
+        refr[j] = ref if f else max(r - 1, 0)
+        theta[j] = th + dtheta if f else th
+        trace[j] = trace[j] * trace_decay + (1.0 if f else 0.0)
+    return n_fired
+
+
+#: networks whose largest population has fewer than this many neurons a thread are stepped serially even
+#: when threads are asked for: a parallel region costs ~0.1 ms a step on a shared 2-core machine, which only
+#: large networks repay
+MIN_CHUNK_NEURONS = 40_000
+
+
+@step_jit()
+def _step_populations(slot, p_lo, p_hi, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i,
+                      v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance):
+    """Step 3 for populations ``p_lo:p_hi``, on their views of the state; returns how many neurons fired.
+
+    The views are taken here, in a function compiled without reference counting: taken in the kernel,
+    each would cost an atomic increment and decrement at every step.
+    """
+    re = ring_e[slot]
+    ri = ring_i[slot]
+    n_fired = 0
+    for p in range(p_lo, p_hi):
+        lo, hi = pop_bounds[p], pop_bounds[p + 1]
+        n_fired += _population_step(
+            pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
+            i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi],
+            fired[lo:hi], lean[p], with_trace, conductance,
+        )
+    return n_fired
+
+
+@step_jit()
+def _first_at_least(indices, lo, hi, target):
+    """The first position in ``lo:hi`` (sorted ``indices``) holding ``target`` or more; ``hi`` if none."""
+    while lo < hi:
+        m = (lo + hi) >> 1
+        if indices[m] < target:
+            lo = m + 1
+        else:
+            hi = m
+    return lo
+
+
+@step_jit()
+def _deliver_static_range(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i, t_lo, t_hi):
+    """:func:`_deliver_row` for the targets in ``[t_lo, t_hi)`` only, in a row ordered by target."""
+    a = _first_at_least(indices, lo, hi, t_lo)
+    _deliver_row(a, _first_at_least(indices, a, hi, t_hi), j, slot, n_slots, rows, indices, data, delays, ring_e,
+                 ring_i)
+
+
+@step_jit()
+def _range_step(lo, hi, slot, pending, n_pending, pending_slot, n_slots, indptr, indices, data, delays, rows,
+                pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
+                trace, fired, lean, with_trace, conductance):
+    """One thread's share of :func:`_step_split`: neurons ``lo:hi``; returns how many fired."""
+    for q in range(n_pending):
+        j = pending[q]
+        _deliver_static_range(indptr[j], indptr[j + 1], j, pending_slot, n_slots, rows, indices, data, delays,
+                              ring_e, ring_i, lo, hi)
+    re = ring_e[slot]
+    ri = ring_i[slot]
+    n_fired = 0
+    for p in range(pop_bounds.shape[0] - 1):
+        a, b = max(lo, pop_bounds[p]), min(hi, pop_bounds[p + 1])
+        if a < b:
+            n_fired += _population_step(pop_params[p], trace_decay, re[a:b], ri[a:b], v[a:b], i_e[a:b], y_e[a:b],
+                                        i_i[a:b], y_i[a:b], v_inf[a:b], th_off[a:b], refr[a:b], theta[a:b],
+                                        trace[a:b], fired[a:b], lean[p], with_trace, conductance)
+    return n_fired
+
+
+@njit(cache=True, parallel=True)
+def _step_split(n_chunks, slot, pending, n_pending, pending_slot, n_slots, indptr, indices, data, delays, rows,
+                pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
+                trace, fired, lean, with_trace, conductance):
+    """Step 3 of one large network, split over the Numba threads in ``n_chunks`` contiguous neuron ranges.
+
+    Each range first takes the PSPs that the previous step's spikes (``pending[:n_pending]``, fired in
+    ``pending_slot``; rows ordered by target) send into it, then advances its neurons, population by
+    population (:func:`_range_step`).  A range's PSPs and neurons are its own, and the fixed-point ring
+    sums do not depend on the order of their terms, so the result is the serial one, bit for bit; the
+    delivery, which the serial kernel does at the end of a step, runs on all threads too, each on its
+    share of the targets.  The parallel loop only calls :func:`_range_step`: a short loop body keeps its
+    compilation short.  Returns how many neurons fired.
+    """
+    n = v.shape[0]
+    fired_in = np.zeros(n_chunks, np.int64)
+    for c in prange(n_chunks):
+        fired_in[c] = _range_step(c * n // n_chunks, (c + 1) * n // n_chunks, slot, pending, n_pending, pending_slot,
+                                  n_slots, indptr, indices, data, delays, rows, pop_bounds, pop_params, trace_decay,
+                                  ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean,
+                                  with_trace, conductance)
+    return fired_in.sum()
+
+
+@njit(cache=True)
+def rows_in_target_order(indptr, indices):
+    """Whether every CSR row lists its targets in increasing order (what the builders make)."""
+    for j in range(indptr.shape[0] - 1):
+        for s in range(indptr[j] + 1, indptr[j + 1]):
+            if indices[s] < indices[s - 1]:
+                return False
+    return True
+
+
+@step_jit()
+def _background_drive(key, lo, hi, g, v, i_e, y_e):
+    """Add the exact per-step background increment ``g[:, 0] + g[:, 1:] @ xi`` to (V, I_e, y_e)."""
+    for j in range(lo, hi):
+        x0, x1, x2 = standard_normal(key, j)
+        v[j] += g[0, 0] + g[0, 1] * x0 + g[0, 2] * x1 + g[0, 3] * x2
+        i_e[j] += g[1, 0] + g[1, 1] * x0 + g[1, 2] * x1 + g[1, 3] * x2
+        y_e[j] += g[2, 0] + g[2, 1] * x0 + g[2, 2] * x1 + g[2, 3] * x2
+
+
+@step_jit()
+def _background_drives(key, pop_bounds, pop_params, pop_drive, v, i_e, y_e):
+    """The background drive of every population that has one, for one step."""
+    for p in range(pop_bounds.shape[0] - 1):
+        if pop_params[p, HAS_DRIVE] != 0.0:
+            _background_drive(key, pop_bounds[p], pop_bounds[p + 1], pop_drive[p], v, i_e, y_e)
+
+
+@njit(cache=True)
+def _plastic_begin(learn, n, n_slots):
+    """Scratch of one plastic sequence; traces start from zero in every sequence (see backends.plastic).
+
+    Returns ``(arr_buf, arr_cnt, pre_tr, copies, post_ids, n_post)``: the arrival queue of each delay
+    slot, the pre traces (per neuron or per synapse), the contiguous trace copies of the per-step passes
+    (:func:`~reservoirspike.backends.plastic.trace_copies`), and the neurons that fired in the previous
+    step (none yet).
+    """
+    syn_kind, syn_tr, post_tr, layout = learn[3], learn[4], learn[5], learn[9]
+    per_neuron = layout[0]
+    if not per_neuron:  # per-synapse pre traces (24 bytes a synapse: not cleared when unused)
+        syn_tr[:] = 0.0
+    post_tr[:] = 0.0
+    arr_buf = np.empty((n_slots, n if per_neuron else max(1, np.count_nonzero(syn_kind))), np.int64)
+    pre_tr = np.zeros((n, 3)) if per_neuron else syn_tr
+    copies = trace_copies(n if per_neuron else 0)
+    return arr_buf, np.zeros(n_slots, np.int64), pre_tr, copies, np.empty(n, np.int64), 0
+
+
+@step_jit()
+def _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data,
+                    syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row, in_kind,
+                    copies, live, fast):
+    """Plasticity at time stamp ``t``: the plastic arrivals of step ``t``, then the spikes of step ``t - 1``."""
+    stamped, stamps, decayed = copies
+    if per_neuron:
+        process_neuron_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind,
+                                pre_tr, post_tr, ring_e, ring_i, stamped, stamps, decayed, live, fast, n_post)
+    else:
+        process_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, pre_tr, post_tr, ring_e,
+                         ring_i)
+    post_spikes(t, post_ids, n_post, decay, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr,
+                stamped, stamps, decayed, live, fast[1])
+
+
+@step_jit()
+def _plastic_step_end(t, n_steps, fired, th_off, data, pl_mode, pl, syn_kind, tgt_ptr, tgt_syn, scale_target):
+    """Homeostasis after step ``t``: intrinsic plasticity every step, synaptic scaling every ``SCALE_EVERY``."""
+    if pl_mode & PL_IP:
+        intrinsic_step(fired, th_off, pl[IP_ETA], pl[IP_TARGET], pl[IP_BOUND])
+    if (pl_mode & PL_SCALE) and ((t + 1) % np.int64(pl[SCALE_EVERY]) == 0 or t == n_steps - 1):
+        scale_inputs(tgt_ptr, tgt_syn, data, syn_kind, scale_target)
+
+
+@njit(cache=True, error_model="numpy")
+def run_sequence(
+    seq, start, n_steps, frame_start, frame_steps, seed, input_mode, dense_input, ev_ptr, ev_channel,
+    in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
+    indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
+    n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
+    spike_step, spike_id, spike_total, state_ids, state,
+    th_off, learn, chunks, rows, conductance,
+):
+    """Simulate one sequence of ``n_steps`` steps.
+
+    Step ``t`` reads event/step row ``start + t`` and dense input row
+    ``frame_start + t // frame_steps`` (each input frame is held
+    ``frame_steps`` steps).  ``learn`` (see :func:`simulate_batch_serial`)
+    is None for a static run; otherwise the plastic synapses learn and
+    ``data`` / ``th_off`` are updated in place.  ``chunks`` is None, or
+    ``(ranges, split_delivery)``: a large network's step is split into
+    that many neuron ranges (see :func:`_step_split`), and with
+    ``split_delivery`` (a static run, rows in target order) so is the
+    delivery of its spikes, in the next step's parallel region.  None-valued
+    arguments remove their branches before compilation, so a static run
+    never compiles the plasticity or the parallel code; likewise
+    ``pop_drive`` (None: no population has a background drive) and
+    ``conductance`` (None: no population is conductance-based).
+    """
+    n = v_rest.shape[0]
+    n_pops = pop_bounds.shape[0] - 1
+    n_slots = max_delay + 1
+    ring_e = np.zeros((n_slots, n), np.int64)
+    ring_i = np.zeros((n_slots, n), np.int64)
+    i_e, y_e, i_i, y_i = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    theta = np.zeros(n)
+    trace = np.zeros(n)
+    refr = np.zeros(n, np.int32)
+    fired_words = np.zeros((n + 7) // 8, np.uint64)  # the spike flags, read 8 at a time when scanned
+    fired = fired_words.view(np.bool_)[:n]
+    fired_ids = np.empty(n, np.int64)
+    v_inf = v_rest + bias
+    v = v_rest.copy()
+    if v_init_mode == 1:
+        key = step_key(seed, STREAM_INIT, 0)
+        for p in range(n_pops):
+            lo_v, hi_v = pop_params[p, V_RESET], pop_params[p, V_TH]
+            for j in range(pop_bounds[p], pop_bounds[p + 1]):
+                v[j] = lo_v + uniform(key, j) * (hi_v - lo_v)
+    lean = np.array([_is_lean(pop_params[p]) for p in range(n_pops)], np.bool_)
+    with_trace = (record & (REC_BIN_TRACES | REC_FINAL | REC_STEPS)) != 0  # only snapshots read the trace
+    cap = spike_step.shape[1]
+    n_spikes = 0
+    n_in = in_indptr.shape[0] - 1
+    in_words = np.zeros((n_in + 7) // 8, np.uint64)  # this step's Poisson input spikes, as flags
+    in_spiking = in_words.view(np.bool_)[:n_in]
+    in_ids = np.empty(n_in, np.int64)
+    row_layout, in_weight = rows  # static_row_layout's, and each input channel's one weight (uniform_row_weights)
+    # a split static run delivers a step's spikes in the next step's parallel region, each thread to its targets
+    split_delivery = False
+    if chunks is not None:
+        if learn is None:
+            split_delivery = chunks[1]
+    n_pending, pending_slot = np.int64(0), np.int64(0)  # not literal zeros: one compiled _step_split, not two
+    if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
+        pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
+        per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live, fast = layout
+        arr_buf, arr_cnt, pre_tr, copies, post_ids, n_post = _plastic_begin(learn, n, n_slots)
+    for t in range(n_steps):
+        row = start + t
+        frame = frame_start + t // frame_steps
+        slot = t % n_slots
+        # constant drive of this frame: bias + analog input (fixed channel order per neuron); a neuron
+        # without input synapses keeps v_rest + bias from the start
+        if input_mode == INPUT_CURRENT and t % frame_steps == 0:
+            for j in range(n):
+                if inT_indptr[j + 1] == inT_indptr[j]:
+                    continue
+                drive = bias[j]
+                for s in range(inT_indptr[j], inT_indptr[j + 1]):
+                    drive += dense_input[frame, inT_channel[s]] * inT_data[s]
+                v_inf[j] = v_rest[j] + drive
+        # 1. background drive
+        if pop_drive is not None:
+            _background_drives(step_key(seed, STREAM_NOISE, t), pop_bounds, pop_params, pop_drive, v, i_e, y_e)
+        # 2. input spikes of this step go straight into the current slot
+        if input_mode == INPUT_POISSON:
+            _poisson_draws(step_key(seed, STREAM_INPUT, t), dense_input, frame, in_spiking)
+            for q in range(_fired_ids(in_words, in_spiking, in_ids)):
+                _add_input_spike(in_ids[q], slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
+        elif input_mode == INPUT_EVENTS:
+            for e in range(ev_ptr[row], ev_ptr[row + 1]):
+                _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
+        if learn is not None and (arr_cnt[slot] > 0 or n_post > 0):  # time stamp t: arrivals, then step t - 1's spikes
+            _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices,
+                            data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
+                            in_kind, copies, live, fast)
+            n_post = 0
+        # 3. arrivals, exact integration, decay, threshold: one population at a time
+        if chunks is not None:  # one large network: its step (and the last step's delivery) split over the threads
+            n_fired = _step_split(chunks[0], slot, fired_ids, n_pending, pending_slot, n_slots, indptr, indices,
+                                  data, delays, row_layout, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v,
+                                  i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
+                                  conductance)
+            n_pending = np.int64(0)
+        else:
+            n_fired = _step_populations(slot, 0, n_pops, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e,
+                                        y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
+                                        conductance)
+        # 4. bookkeeping and delivery of this step's spikes
+        b = (t * n_bins) // n_steps
+        if n_fired > 0:
+            n_found = _fired_ids(fired_words, fired, fired_ids)
+            if split_delivery:  # delivered by the next step's parallel region (fired_ids is kept for it)
+                n_pending, pending_slot = n_found, slot
+            elif learn is None:  # the PSPs of all of this step's spikes
+                _deliver_spikes(fired_ids, n_found, slot, n_slots, indptr, row_layout, indices, data, delays,
+                                ring_e, ring_i)
+            for q in range(n_found):
+                j = fired_ids[q]
+                if record & REC_COUNTS:
+                    counts[seq, b, j] += 1
+                if record & REC_SPIKES:
+                    if n_spikes < cap:
+                        spike_step[seq, n_spikes] = t
+                        spike_id[seq, n_spikes] = j
+                n_spikes += 1
+                if learn is None:  # delivered above, or in the next step's parallel region
+                    continue
+                post_ids[n_post] = j  # for the post-synaptic updates at the next time stamp
+                n_post += 1
+                if per_neuron:  # one arrival for all its plastic synapses; the static ones lie beside them
+                    if pre_delay[j] > 0:
+                        tgt_slot = slot + pre_delay[j]  # 1 <= delay < n_slots: wrap once, no division
+                        if tgt_slot >= n_slots:
+                            tgt_slot -= n_slots
+                        arr_buf[tgt_slot, arr_cnt[tgt_slot]] = j
+                        arr_cnt[tgt_slot] += 1
+                    _deliver_static(indptr[j], pre_lo[j], j, slot, n_slots, row_layout, indices, data, delays,
+                                    ring_e, ring_i)
+                    _deliver_static(pre_hi[j], indptr[j + 1], j, slot, n_slots, row_layout, indices, data, delays,
+                                    ring_e, ring_i)
+                    continue
+                for s in range(np.uint64(indptr[j]), np.uint64(indptr[j + 1])):
+                    tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
+                    if tgt_slot >= n_slots:
+                        tgt_slot -= n_slots
+                    if syn_kind[s] != SYN_STATIC:  # one arrival per plastic synapse: it acts and learns then
+                        arr_buf[tgt_slot, arr_cnt[tgt_slot]] = s
+                        arr_cnt[tgt_slot] += 1
+                        continue
+                    w = to_fixed(data[s])
+                    if w >= 0:
+                        ring_e[tgt_slot, np.uint32(indices[s])] += w
+                    else:
+                        ring_i[tgt_slot, np.uint32(indices[s])] += w
+        if learn is not None and pl_mode & (PL_IP | PL_SCALE):  # a call passes many arrays: skip it when idle
+            _plastic_step_end(t, n_steps, fired, th_off, data, pl_mode, pl, syn_kind, tgt_ptr, tgt_syn, scale_target)
+        if (record & REC_STEPS) and (t + 1) % frame_steps == 0:
+            for j in range(n):
+                step_traces[frame, j] = trace[j]
+        if (record & REC_BIN_TRACES) and (((t + 1) * n_bins) // n_steps != b or t == n_steps - 1):
+            for j in range(n):
+                bin_traces[seq, b, j] = trace[j]
+        if record & REC_STATE:
+            for k in range(state_ids.shape[0]):
+                j = state_ids[k]
+                state[row, k, 0] = v[j]
+                state[row, k, 1] = i_e[j]
+                state[row, k, 2] = i_i[j]
+    if learn is not None:  # the plasticity events stamped with the sequence's end time
+        _plastic_events(n_steps, n_steps % n_slots, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo,
+                        pre_hi, indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr,
+                        in_syn, in_row, in_kind, copies, live, fast)
+    if record & REC_FINAL:
+        for j in range(n):
+            final[seq, j] = trace[j]
+    spike_total[seq] = n_spikes
+
+
+@njit(cache=True, nogil=True)
+def _batch_kernel(
+    offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense_input, ev_ptr, ev_channel,
+    in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
+    indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
+    n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
+    spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, rows, conductance,
+):
+    """The sequences ``seq_ids`` one after another, without the GIL (see :func:`simulate_batch_serial`)."""
+    for q in range(seq_ids.shape[0]):
+        k = seq_ids[q]
+        run_sequence(
+            k, offsets[k], offsets[k + 1] - offsets[k], frame_offsets[k], frame_steps, seed, input_mode,
+            dense_input, ev_ptr, ev_channel, in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
+            indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
+            v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
+            spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, rows, conductance,
+        )
+
+
+def simulate_batch_serial(*args):
+    """Simulate the sequences ``args[3]`` of a ragged batch one after another (the kernel releases the GIL).
+
+    ``args`` are the backend arguments built by :func:`reservoirspike.simulate.run_encoded` (the CUDA backend
+    takes the same), ending in ``th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn,
+    scale_target, n_chunks``.  ``offsets[k]:offsets[k+1]`` are the step rows of sequence ``k`` and
+    ``frame_offsets[k]`` its first dense-input row.  Plastic runs use it directly (learning runs the
+    sequences in order); :func:`simulate_batch` runs it on several threads.  ``n_chunks > 1`` splits the
+    step of a large network over the Numba threads instead (see :func:`_step_split`).
+
+    The layouts are computed here, once per call: the plastic synapses' (see
+    :func:`~reservoirspike.backends.plastic.pre_trace_layout`) and the static rows' (see
+    :func:`static_row_layout`).  A static run passes ``learn=None``, a run that cannot split a population
+    ``chunks=None``, and so on (see :func:`run_sequence`), so that the kernel compiled for it leaves those
+    paths out.
+    """
+    _batch_kernel(*_kernel_args(args))
+
+
+def _kernel_args(args):
+    """The arguments of :func:`_batch_kernel` for the backend arguments ``args`` (see :func:`simulate_batch_serial`)."""
+    *common, th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks = args
+    indptr, data, delays, pop_bounds, pop_params = common[15], common[17], common[18], common[20], common[21]
+    if not np.any(pop_params[:, HAS_DRIVE] != 0.0):
+        common[22] = None  # pop_drive
+    learn = None
+    if pl_mode != 0:
+        check_stamp_range(int(np.diff(common[0]).max(initial=0)))  # offsets: the longest sequence
+        layout = pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn)
+        # STDP weights that start >= 0 stay so (w_min >= 0): their arrivals need no sign test
+        stdp_nonneg = bool(np.all(data[syn_kind == SYN_STDP] >= 0))
+        fast = (stdp_nonneg, shares_trace_pass(pl, pl_mode, layout[0], layout[1], layout[8]))
+        layout = (*layout, fast)
+        learn = (np.int64(pl_mode), pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout)
+    in_weight = uniform_row_weights(common[9], common[11], syn_kind, False)  # input channels: all static
+    rows = (static_row_layout(indptr, delays, data, syn_kind, pl_mode != 0), in_weight)
+    largest = int(np.diff(pop_bounds).max(initial=0))
+    chunks = None
+    if n_chunks > 1 and largest >= n_chunks * MIN_CHUNK_NEURONS:  # (threads, deliver in the parallel region)
+        chunks = (np.int64(n_chunks), pl_mode == 0 and rows_in_target_order(indptr, common[16]))
+    conductance = np.int64(1) if np.any(pop_params[:, COND] != 0.0) else None
+    return (*common, th_off, learn, chunks, rows, conductance)
+
+
+def simulate_batch(*args, n_threads, chunks_per_thread=8):
+    """Spread the sequences ``args[3]`` of a batch over ``n_threads`` Python threads.
+
+    Each thread runs the kernel of :func:`simulate_batch_serial` (which
+    releases the GIL) on small chunks of sequences taken in turn, so ragged
+    batches balance; the layouts are computed once, before the threads start.
+    Sequences write disjoint rows of the outputs, and their random draws
+    depend only on (seed, sequence step, neuron), so the result does not
+    depend on the threads.  (A ``prange`` kernel would do the same, but its
+    compilation cost as much again as the simulation kernel's.)
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    kernel_args = _kernel_args((*args, np.int64(1)))  # one thread per chunk: no neuron split
+    seq_ids = args[3]
+    size = max(1, -(-len(seq_ids) // (n_threads * chunks_per_thread)))
+    parts = [seq_ids[k:k + size] for k in range(0, len(seq_ids), size)]
+
+    def run(part):
+        _batch_kernel(*kernel_args[:3], part, *kernel_args[4:])
+
+    with ThreadPoolExecutor(max_workers=min(n_threads, len(parts))) as pool:
+        list(pool.map(run, parts))  # re-raises a worker's exception here
