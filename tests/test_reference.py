@@ -298,6 +298,43 @@ def test_uniform_row_weights_only_where_every_weight_is_equal():
                                   [to_fixed(0.5), 0, to_fixed(0.5), to_fixed(-1.0), 0])
 
 
+@pytest.mark.parametrize("chunk", [5, 2**15])
+def test_static_row_layout_equals_a_row_by_row_definition(chunk, monkeypatch):
+    """The NumPy row layout (chunks of rows, segment reductions) against a plain loop over each row's synapses:
+    empty rows, rows of plastic synapses only, mixed signs, delays and weights, float32 and float64 weights."""
+    from reservoirspike import _wiring
+    from reservoirspike.backends._math import to_fixed
+    from reservoirspike.backends.cpu import static_row_layout, uniform_row_weights
+
+    monkeypatch.setattr(_wiring, "CHUNK", chunk)
+    rng = np.random.default_rng(12)
+    for trial in range(40):
+        n = int(rng.integers(1, 60))
+        degree = rng.integers(0, 6, n) * (rng.random(n) > 0.3)
+        indptr = np.concatenate([[0], np.cumsum(degree)]).astype(np.int64)
+        m = int(indptr[-1])
+        pool = np.array([0.5, -0.5, 1.0, 0.0, -2.0, 1e-12, -1e-12])
+        data = [np.full(m, 0.5), pool[rng.integers(0, len(pool), m)], rng.normal(size=m)][trial % 3]
+        data = data.astype(np.float32 if trial % 4 == 0 else np.float64)
+        delays = rng.integers(1, 3 if trial % 2 else 2, m).astype(np.uint8)
+        kind = (rng.random(m) < 0.3).astype(np.uint8)
+        for plastic in (False, True):
+            want = np.zeros((3, n), np.int64)
+            for j in range(n):
+                static = [s for s in range(indptr[j], indptr[j + 1]) if not (plastic and kind[s])]
+                if not static:
+                    continue
+                fixed = [to_fixed(data[s]) for s in static]
+                ring = 1 if min(fixed) >= 0 else -1 if max(fixed) < 0 else 0
+                same_delay = len({int(delays[s]) for s in static}) == 1
+                want[:, j] = (delays[static[0]] if ring and same_delay else 0, ring,
+                              fixed[0] if len(set(fixed)) == 1 else 0)
+            got = static_row_layout(indptr, delays, data, kind, plastic)
+            for row, expected in zip(got, want):
+                np.testing.assert_array_equal(row, expected)
+            np.testing.assert_array_equal(uniform_row_weights(indptr, data, kind, plastic), want[2])
+
+
 @pytest.mark.parametrize("n", [1, 7, 8, 9, 64, 65, 1003])
 @pytest.mark.parametrize("p", [0.0, 0.1, 0.5, 1.0])
 def test_fired_ids_lists_the_set_flags_in_order(n, p):

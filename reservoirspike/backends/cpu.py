@@ -25,8 +25,9 @@ from numba import njit, prange, types
 from numba.extending import overload
 
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
+from .._wiring import row_chunks
 from ._jit import step_jit
-from ._math import FIXED_INV, add_psp, conductance_membrane_step, membrane_step, standard_normal, to_fixed
+from ._math import FIXED_INV, FIXED_SCALE, add_psp, conductance_membrane_step, membrane_step, standard_normal, to_fixed
 from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, SYN_STDP, intrinsic_step,
                       post_spikes, pre_trace_layout, process_arrivals, process_neuron_arrivals, scale_inputs,
                       trace_copies, shares_trace_pass, check_stamp_range)
@@ -136,7 +137,41 @@ def _fired_ids(fired_words, fired, out):
     return k
 
 
-@njit(cache=True)
+def fixed_point(weights):
+    """:func:`~reservoirspike.backends._math.to_fixed` of every weight, in NumPy: the same floor of ``w 2**32 + 1/2``."""
+    return np.floor(np.asarray(weights, np.float64) * FIXED_SCALE + 0.5).astype(np.int64)
+
+
+def _row_extremes(indptr, data, delays, syn_kind, plastic):
+    """Per row: whether it has static synapses, and their fixed-point weights' and delays' least and greatest.
+
+    Rows without static synapses get ``seen`` False (their other entries are meaningless).  In plastic
+    runs only static synapses (``syn_kind`` 0) count.  ``delays`` None: ones.  NumPy, over chunks of
+    rows (:func:`reservoirspike._wiring.row_chunks`), so temporaries stay small; as a compiled function
+    this cost about a second of compilation on a program's first run.
+    """
+    n = len(indptr) - 1
+    seen = np.zeros(n, np.bool_)
+    w_lo, w_hi, d_lo, d_hi = (np.zeros(n, np.int64) for _ in range(4))
+    big = np.iinfo(np.int64).max
+    for r0, r1 in row_chunks(indptr):
+        s0, s1 = int(indptr[r0]), int(indptr[r1])
+        rows = r0 + np.flatnonzero(np.diff(indptr[r0:r1 + 1]) > 0)  # reduceat needs the non-empty rows
+        if s1 == s0:
+            continue
+        starts = indptr[rows] - s0
+        keep = syn_kind[s0:s1] == SYN_STATIC if plastic else np.ones(s1 - s0, np.bool_)
+        seen[rows] = np.logical_or.reduceat(keep, starts)
+        fixed = fixed_point(data[s0:s1])
+        w_lo[rows] = np.minimum.reduceat(np.where(keep, fixed, big), starts)
+        w_hi[rows] = np.maximum.reduceat(np.where(keep, fixed, -big), starts)
+        if delays is not None:
+            d = delays[s0:s1].astype(np.int64)
+            d_lo[rows] = np.minimum.reduceat(np.where(keep, d, big), starts)
+            d_hi[rows] = np.maximum.reduceat(np.where(keep, d, -big), starts)
+    return seen, w_lo, w_hi, d_lo, d_hi
+
+
 def uniform_row_weights(indptr, data, syn_kind, plastic):
     """Each row's one fixed-point weight where all its (static) synapses have the same, else 0.
 
@@ -144,53 +179,26 @@ def uniform_row_weights(indptr, data, syn_kind, plastic):
     number, with no weight to load or convert a synapse.  A row of zero weights also gets 0 (the
     general path then adds its zeros).  In plastic runs only static synapses (``syn_kind`` 0) count.
     """
-    n = indptr.shape[0] - 1
-    out = np.zeros(n, np.int64)
-    for j in range(n):
-        w, same, seen = np.int64(0), True, False
-        for s in range(indptr[j], indptr[j + 1]):
-            if plastic and syn_kind[s] != SYN_STATIC:
-                continue
-            f = to_fixed(data[s])
-            if not seen:
-                w, seen = f, True
-            same &= f == w
-        if seen and same:
-            out[j] = w
-    return out
+    seen, w_lo, w_hi, _, _ = _row_extremes(indptr, data, None, syn_kind, plastic)
+    return np.where(seen & (w_lo == w_hi), w_lo, 0)
 
 
-@njit(cache=True)
 def static_row_layout(indptr, delays, data, syn_kind, plastic):
     """Rows whose static synapses share one delay and one sign, for :func:`_deliver_row`.
 
     Returns ``(row_delay, row_ring, row_weight)``: the ring the PSPs of row
     ``j`` go to (1 excitatory, -1 inhibitory, by the sign of the fixed-point
-    weight as in delivery; 0 where the signs differ), where the ring is one
-    the common delay (0 where the delays differ), and the row's one
-    fixed-point weight (:func:`uniform_row_weights`; 0 where they differ).
-    In plastic runs only static synapses (``syn_kind`` 0) count.  Static
-    weights do not change during a run, so the layout holds for all of it.
+    weight as in delivery; 0 where the signs differ or the row has no static
+    synapse), where the ring is one the common delay (0 where the delays
+    differ), and the row's one fixed-point weight (as
+    :func:`uniform_row_weights`; 0 where they differ).  In plastic runs only
+    static synapses (``syn_kind`` 0) count.  Static weights do not change
+    during a run, so the layout holds for all of it.
     """
-    n = indptr.shape[0] - 1
-    row_delay = np.zeros(n, np.int64)
-    row_ring = np.zeros(n, np.int8)
-    for j in range(n):
-        d, ring, same_delay, same_sign = 0, 0, True, True
-        for s in range(indptr[j], indptr[j + 1]):
-            if plastic and syn_kind[s] != SYN_STATIC:
-                continue
-            r = 1 if to_fixed(data[s]) >= 0 else -1
-            if d == 0:
-                d, ring = delays[s], r
-                continue
-            same_delay &= delays[s] == d
-            same_sign &= r == ring
-        if same_sign:
-            row_ring[j] = ring
-            if same_delay:
-                row_delay[j] = d
-    return row_delay, row_ring, uniform_row_weights(indptr, data, syn_kind, plastic)
+    seen, w_lo, w_hi, d_lo, d_hi = _row_extremes(indptr, data, delays, syn_kind, plastic)
+    row_ring = np.where(seen & (w_lo >= 0), 1, np.where(seen & (w_hi < 0), -1, 0)).astype(np.int8)
+    row_delay = np.where((row_ring != 0) & (d_lo == d_hi), d_lo, 0)
+    return row_delay, row_ring, np.where(seen & (w_lo == w_hi), w_lo, 0)
 
 
 @step_jit(inline="always")
