@@ -112,6 +112,28 @@ def test_shared_drive_loop_equals_per_neuron_loop_and_reference(monkeypatch):
     _assert_same_spikes(shared, ref)
 
 
+@pytest.mark.parametrize("bias", [None, (0.0, 3.0)])
+def test_full_and_lean_populations_in_one_network_equal_reference(bias):
+    """Adaptive excitatory neurons (the full step) beside plain LIF inhibitory ones (a lean step, with a shared
+    drive or, with a bias per neuron, arrays): each kind's loop is compiled only when a population takes it."""
+    from reservoirspike.backends import cpu
+
+    net = random_reservoir(120, connectivity=0.15, weights={"E": 1.5, "I": -4.0}, delay=(1.0, 5.0), dt=0.5,
+                           neuron=AdaptiveLIF(tau_adapt=80.0, delta_threshold=2.0), inhibitory_neuron=LIF(),
+                           random_state=3, **({} if bias is None else {"bias": bias}))
+    net = connect_inputs(net, 6, connectivity=0.4, weight=9.0, random_state=4)
+    table = net.neuron_table(("v_rest", "bias"))
+    bounds, params, _ = net.population_tables()
+    kinds = cpu.lean_kinds(bounds, params, table["v_rest"] + table["bias"], np.zeros(net.n_neurons),
+                           np.array([True, True]))
+    assert list(kinds) == [cpu.FULL, cpu.LEAN_SHARED if bias is None else cpu.LEAN]
+    rates = np.random.default_rng(5).uniform(100, 400, size=(6, 6))
+    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
+    res = simulate(net, rates[None], encoder=enc, steps_per_frame=50, record=("spikes",), random_state=6)
+    ref = reference_simulate(net, rates * net.dt / 1000.0, derive_seed(6), "poisson", frame_steps=50)
+    _assert_same_spikes(res, ref)
+
+
 @pytest.mark.parametrize("input_connectivity", [0.0, 0.4])
 def test_analog_input_keeps_shared_drive_only_where_no_input_reaches(input_connectivity, monkeypatch):
     """Analog input moves the drive of the neurons it reaches: CUBA-like runs (no input synapses) keep the

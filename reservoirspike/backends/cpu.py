@@ -350,7 +350,7 @@ def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, r
 
 @step_jit(error_model="numpy")
 def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired,
-                     lean=FULL, with_trace=True, conductance=None, shared=None):
+                     lean, with_trace, conductance, full, lean_arrays, lean_shared):
     """Advance one population (views of its neurons) by one step; returns its spike count.
 
     ``pp`` is the population's parameter row: scalars here, so the loop
@@ -358,14 +358,20 @@ def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_o
     ``lean``: the population's kind of step (:func:`lean_kinds`); ``with_trace``: the
     spike trace is recorded; ``conductance``: None when no population of
     the network is conductance-based (the kernel then leaves that loop out);
-    ``shared``: None when no population is :data:`LEAN_SHARED` (likewise).
+    ``full``, ``lean_arrays``, ``lean_shared``: None when no population of
+    the network takes that kind of step (:data:`FULL`, :data:`LEAN`,
+    :data:`LEAN_SHARED`; likewise: each loop costs about half a second of
+    compilation).  Passed as arguments: Numba prunes a branch on a None
+    argument, not on a None taken from a tuple.
     """
-    if shared is not None and lean == LEAN_SHARED:
+    if lean_shared is not None and lean == LEAN_SHARED:
         return _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf[0], th_off[0], refr, trace, fired,
                                      with_trace)
-    if lean != FULL:  # LEAN, or LEAN_SHARED read from its arrays
+    if lean_arrays is not None and lean != FULL:  # LEAN (a LEAN_SHARED population could take it too)
         return _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, refr, trace, fired,
                                      with_trace)
+    if full is None:  # every population took a branch above
+        return 0
     v_reset, v_th, ref = pp[V_RESET], pp[V_TH], np.int32(pp[REF])
     p_mm, p_me, p_mye, p_ee, p_eye, p_yye = pp[P_MM], pp[P_ME], pp[P_MYE], pp[P_EE], pp[P_EYE], pp[P_YYE]
     p_mi, p_myi, p_ii, p_iyi, p_yyi = pp[P_MI], pp[P_MYI], pp[P_II], pp[P_IYI], pp[P_YYI]
@@ -446,7 +452,7 @@ MIN_CHUNK_NEURONS = 40_000
 
 @step_jit()
 def _step_populations(slot, p_lo, p_hi, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i,
-                      v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance, shared):
+                      v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance, present):
     """Step 3 for populations ``p_lo:p_hi``, on their views of the state; returns how many neurons fired.
 
     The views are taken here, in a function compiled without reference counting: taken in the kernel,
@@ -454,13 +460,14 @@ def _step_populations(slot, p_lo, p_hi, pop_bounds, pop_params, trace_decay, rin
     """
     re = ring_e[slot]
     ri = ring_i[slot]
+    full, lean_arrays, lean_shared = present
     n_fired = 0
     for p in range(p_lo, p_hi):
         lo, hi = pop_bounds[p], pop_bounds[p + 1]
         n_fired += _population_step(
             pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
             i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi],
-            fired[lo:hi], lean[p], with_trace, conductance, shared,
+            fired[lo:hi], lean[p], with_trace, conductance, full, lean_arrays, lean_shared,
         )
     return n_fired
 
@@ -488,7 +495,7 @@ def _deliver_static_range(lo, hi, j, slot, n_slots, rows, indices, data, delays,
 @step_jit()
 def _range_step(lo, hi, slot, pending, n_pending, pending_slot, n_slots, indptr, indices, data, delays, rows,
                 pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
-                trace, fired, lean, with_trace, conductance, shared):
+                trace, fired, lean, with_trace, conductance, present):
     """One thread's share of :func:`_step_split`: neurons ``lo:hi``; returns how many fired."""
     for q in range(n_pending):
         j = pending[q]
@@ -496,20 +503,22 @@ def _range_step(lo, hi, slot, pending, n_pending, pending_slot, n_slots, indptr,
                               ring_e, ring_i, lo, hi)
     re = ring_e[slot]
     ri = ring_i[slot]
+    full, lean_arrays, lean_shared = present
     n_fired = 0
     for p in range(pop_bounds.shape[0] - 1):
         a, b = max(lo, pop_bounds[p]), min(hi, pop_bounds[p + 1])
         if a < b:
             n_fired += _population_step(pop_params[p], trace_decay, re[a:b], ri[a:b], v[a:b], i_e[a:b], y_e[a:b],
                                         i_i[a:b], y_i[a:b], v_inf[a:b], th_off[a:b], refr[a:b], theta[a:b],
-                                        trace[a:b], fired[a:b], lean[p], with_trace, conductance, shared)
+                                        trace[a:b], fired[a:b], lean[p], with_trace, conductance, full,
+                                        lean_arrays, lean_shared)
     return n_fired
 
 
 @njit(cache=True, parallel=True)
 def _step_split(n_chunks, slot, pending, n_pending, pending_slot, n_slots, indptr, indices, data, delays, rows,
                 pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
-                trace, fired, lean, with_trace, conductance, shared):
+                trace, fired, lean, with_trace, conductance, present):
     """Step 3 of one large network, split over the Numba threads in ``n_chunks`` contiguous neuron ranges.
 
     Each range first takes the PSPs that the previous step's spikes (``pending[:n_pending]``, fired in
@@ -526,7 +535,7 @@ def _step_split(n_chunks, slot, pending, n_pending, pending_slot, n_slots, indpt
         fired_in[c] = _range_step(c * n // n_chunks, (c + 1) * n // n_chunks, slot, pending, n_pending, pending_slot,
                                   n_slots, indptr, indices, data, delays, rows, pop_bounds, pop_params, trace_decay,
                                   ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean,
-                                  with_trace, conductance, shared)
+                                  with_trace, conductance, present)
     return fired_in.sum()
 
 
@@ -627,8 +636,8 @@ def run_sequence(
     never compiles the plasticity or the parallel code; likewise
     ``pop_drive`` (None: no population has a background drive) and
     ``conductance`` (None: no population is conductance-based).  ``kinds``:
-    each population's kind of step (:func:`lean_kinds`), and None where no
-    population is :data:`LEAN_SHARED`, else 1.
+    each population's kind of step (:func:`lean_kinds`), and for each kind
+    (full, lean with arrays, lean shared) None where no population takes it.
     """
     n = v_rest.shape[0]
     n_pops = pop_bounds.shape[0] - 1
@@ -650,7 +659,7 @@ def run_sequence(
             lo_v, hi_v = pop_params[p, V_RESET], pop_params[p, V_TH]
             for j in range(pop_bounds[p], pop_bounds[p + 1]):
                 v[j] = lo_v + uniform(key, j) * (hi_v - lo_v)
-    lean, shared = kinds  # passed on as arguments: a None prunes the branch it guards
+    lean, present = kinds  # which kinds of step occur: see _population_step
     with_trace = (record & (REC_BIN_TRACES | REC_FINAL | REC_STEPS)) != 0  # only snapshots read the trace
     cap = spike_step.shape[1]
     n_spikes = 0
@@ -704,12 +713,12 @@ def run_sequence(
             n_fired = _step_split(chunks[0], slot, fired_ids, n_pending, pending_slot, n_slots, indptr, indices,
                                   data, delays, row_layout, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v,
                                   i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
-                                  conductance, shared)
+                                  conductance, present)
             n_pending = np.int64(0)
         else:
             n_fired = _step_populations(slot, 0, n_pops, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e,
                                         y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
-                                        conductance, shared)
+                                        conductance, present)
         # 4. bookkeeping and delivery of this step's spikes
         b = (t * n_bins) // n_steps
         if n_fired > 0:
@@ -848,8 +857,9 @@ def _kernel_args(args):
     if common[5] == INPUT_CURRENT:
         fixed_drive &= common[12][pop_bounds[1:]] == common[12][pop_bounds[:-1]]
     lean = lean_kinds(pop_bounds, pop_params, v_inf, th_off, fixed_drive)
-    shared = np.int64(1) if np.any(lean == LEAN_SHARED) else None  # None: that loop is not compiled
-    return (*common, th_off, learn, chunks, rows, conductance, (lean, shared))
+    # None: no population takes that kind of step, whose loop is then not compiled
+    present = tuple(np.int64(1) if np.any(lean == kind) else None for kind in (FULL, LEAN, LEAN_SHARED))
+    return (*common, th_off, learn, chunks, rows, conductance, (lean, present))
 
 
 def simulate_batch(*args, n_threads, chunks_per_thread=8):
