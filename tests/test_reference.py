@@ -134,6 +134,54 @@ def test_full_and_lean_populations_in_one_network_equal_reference(bias):
     _assert_same_spikes(res, ref)
 
 
+def test_merged_populations_join_only_neighbours_stepped_alike():
+    from reservoirspike.backends.cpu import FULL, LEAN, LEAN_SHARED, merged_populations
+
+    bounds = np.array([0, 3, 5, 9, 12])
+    params = np.array([[1.0, 2.0], [1.0, 2.0], [1.0, 2.5], [1.0, 2.5]])
+    v_inf = np.array([0.0] * 9 + [1.0] * 3)
+    th_off = np.zeros(12)
+    lean = np.array([LEAN_SHARED, LEAN_SHARED, LEAN_SHARED, LEAN_SHARED], np.int8)
+    b, p, d, k = merged_populations(bounds, params, None, lean, v_inf, th_off)
+    # 0+1 join; 2 and 3 share parameters but not their drive (0 vs 1)
+    np.testing.assert_array_equal(b, [0, 5, 9, 12])
+    np.testing.assert_array_equal(p, params[[0, 2, 3]])
+    assert d is None and list(k) == [LEAN_SHARED] * 3
+    lean_mixed = np.array([FULL, LEAN, LEAN, LEAN], np.int8)
+    b, _, _, k = merged_populations(bounds, params, None, lean_mixed, v_inf, th_off)
+    np.testing.assert_array_equal(b, [0, 3, 5, 12])  # drives differ, but a LEAN loop reads them per neuron
+    assert list(k) == [FULL, LEAN, LEAN]
+    drive = np.zeros((4, 3, 4))
+    drive[3, 0, 0] = 1.0  # a background drive of its own keeps population 3 apart
+    b, _, d, _ = merged_populations(bounds, params, drive, lean_mixed, v_inf, th_off)
+    np.testing.assert_array_equal(b, bounds)
+    np.testing.assert_array_equal(d, drive)
+
+
+@pytest.mark.parametrize("encoder", ["poisson", "current"])
+def test_merged_populations_give_the_spikes_of_separate_ones(encoder, monkeypatch):
+    """E and I of one model are stepped as one population; keeping them apart gives the same spikes and traces."""
+    from reservoirspike.backends import cpu
+
+    net = _net(sign="mixed")
+    x = np.random.default_rng(3).uniform(0.0, 3.0, size=(20, 6))
+    kw = dict(encoder=encoder, steps_per_frame=10, record=("spikes", "final"), v_init="uniform", random_state=4)
+    if encoder == "poisson":
+        kw["encoder"] = PoissonEncoder(max_rate=400.0)
+    seen = []
+    merge = cpu.merged_populations
+    monkeypatch.setattr(cpu, "merged_populations", lambda *a: seen.append(merge(*a)) or seen[-1])
+    joined = simulate(net, x[None], **kw)
+    assert len(seen[-1][0]) == 2  # one population
+    monkeypatch.setattr(cpu, "merged_populations", lambda bounds, params, drive, lean, *rest: (bounds, params,
+                                                                                               drive, lean))
+    apart = simulate(net, x[None], **kw)
+    assert joined.total_spikes[0] > 50
+    for a, b in zip(joined.spike_steps(0), apart.spike_steps(0)):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(joined.final, apart.final)
+
+
 @pytest.mark.parametrize("input_connectivity", [0.0, 0.4])
 def test_analog_input_keeps_shared_drive_only_where_no_input_reaches(input_connectivity, monkeypatch):
     """Analog input moves the drive of the neurons it reaches: CUBA-like runs (no input synapses) keep the

@@ -829,6 +829,30 @@ def simulate_batch_serial(*args):
     _batch_kernel(*_kernel_args(args))
 
 
+def merged_populations(pop_bounds, pop_params, pop_drive, lean, v_inf, th_off):
+    """Adjacent populations that the kernel would step alike, joined: ``(bounds, params, drive, lean)``.
+
+    Two neighbours join when their parameter rows, background drives (``pop_drive``, or None) and kinds
+    of step are equal, and for :data:`LEAN_SHARED` also their shared drive and threshold.  The kernel
+    reads only those per population, so the run is the same, bit for bit, in fewer and longer loops:
+    E and I populations of one neuron model become one loop of every neuron instead of two, each with
+    its own call, runtime alias checks and scalar remainder.
+    """
+    keep = [0]
+    for p in range(1, len(pop_bounds) - 1):
+        a, b = pop_bounds[keep[-1]], pop_bounds[p]
+        same = (np.array_equal(pop_params[p], pop_params[keep[-1]]) and lean[p] == lean[keep[-1]]
+                and (pop_drive is None or np.array_equal(pop_drive[p], pop_drive[keep[-1]])))
+        if same and lean[p] == LEAN_SHARED:
+            same = v_inf[a] == v_inf[b] and th_off[a] == th_off[b]
+        if not same:
+            keep.append(p)
+    keep = np.array(keep)
+    bounds = np.append(pop_bounds[keep], pop_bounds[-1])
+    drive = None if pop_drive is None else np.ascontiguousarray(pop_drive[keep])
+    return bounds, np.ascontiguousarray(pop_params[keep]), drive, lean[keep]
+
+
 def _kernel_args(args):
     """The arguments of :func:`_batch_kernel` for the backend arguments ``args`` (see :func:`simulate_batch_serial`)."""
     *common, th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks = args
@@ -857,6 +881,8 @@ def _kernel_args(args):
     if common[5] == INPUT_CURRENT:
         fixed_drive &= common[12][pop_bounds[1:]] == common[12][pop_bounds[:-1]]
     lean = lean_kinds(pop_bounds, pop_params, v_inf, th_off, fixed_drive)
+    common[20], common[21], common[22], lean = merged_populations(pop_bounds, pop_params, common[22], lean, v_inf,
+                                                                  th_off)
     # None: no population takes that kind of step, whose loop is then not compiled
     present = tuple(np.int64(1) if np.any(lean == kind) else None for kind in (FULL, LEAN, LEAN_SHARED))
     return (*common, th_off, learn, chunks, rows, conductance, (lean, present))

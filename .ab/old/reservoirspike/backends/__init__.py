@@ -1,1 +1,0 @@
-"""Simulation kernels: the ground floor, knowing nothing of estimators."""
