@@ -355,6 +355,20 @@ def test_rows_of_one_weight_and_delay_equal_reference(sign):
     _assert_same_spikes(res, ref)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fixed_weights_round_as_to_fixed(dtype):
+    """The NumPy conversion of whole weight arrays gives the compiled scalar conversion's numbers, ties included."""
+    from reservoirspike.backends._math import fixed_weights, to_fixed
+
+    unit = 2.0 ** -32
+    ties = np.array([0.5, 1.5, -0.5, -1.5, 2.5, -2.5]) * unit  # exactly half a fixed-point unit away
+    weights = np.concatenate([ties, [0.0, -0.0, 1e-12, -1e-12, 0.5, -2.0, 1e3, -1e3],
+                              np.random.default_rng(0).normal(scale=5.0, size=200)]).astype(dtype)
+    got = fixed_weights(weights)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, [to_fixed(w) for w in weights])
+
+
 def test_uniform_row_weights_only_where_every_weight_is_equal():
     from reservoirspike.backends.cpu import uniform_row_weights
     from reservoirspike.backends._math import to_fixed

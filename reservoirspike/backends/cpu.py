@@ -27,7 +27,8 @@ from numba.extending import overload
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
 from .._wiring import row_chunks
 from ._jit import step_jit
-from ._math import FIXED_INV, FIXED_SCALE, add_psp, conductance_membrane_step, membrane_step, standard_normal, to_fixed
+from ._math import (FIXED_INV, add_psp, conductance_membrane_step, fixed_weights, membrane_step, standard_normal,
+                    to_fixed)
 from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, SYN_STDP, intrinsic_step,
                       post_spikes, pre_trace_layout, process_arrivals, process_neuron_arrivals, scale_inputs,
                       trace_copies, shares_trace_pass, check_stamp_range)
@@ -137,11 +138,6 @@ def _fired_ids(fired_words, fired, out):
     return k
 
 
-def fixed_point(weights):
-    """:func:`~reservoirspike.backends._math.to_fixed` of every weight, in NumPy: the same floor of ``w 2**32 + 1/2``."""
-    return np.floor(np.asarray(weights, np.float64) * FIXED_SCALE + 0.5).astype(np.int64)
-
-
 def _row_extremes(indptr, data, delays, syn_kind, plastic):
     """Per row: whether it has static synapses, and their fixed-point weights' and delays' least and greatest.
 
@@ -156,13 +152,13 @@ def _row_extremes(indptr, data, delays, syn_kind, plastic):
     big = np.iinfo(np.int64).max
     for r0, r1 in row_chunks(indptr):
         s0, s1 = int(indptr[r0]), int(indptr[r1])
-        rows = r0 + np.flatnonzero(np.diff(indptr[r0:r1 + 1]) > 0)  # reduceat needs the non-empty rows
         if s1 == s0:
             continue
+        rows = r0 + np.flatnonzero(np.diff(indptr[r0:r1 + 1]) > 0)  # reduceat needs the non-empty rows
         starts = indptr[rows] - s0
         keep = syn_kind[s0:s1] == SYN_STATIC if plastic else np.ones(s1 - s0, np.bool_)
         seen[rows] = np.logical_or.reduceat(keep, starts)
-        fixed = fixed_point(data[s0:s1])
+        fixed = fixed_weights(data[s0:s1])
         w_lo[rows] = np.minimum.reduceat(np.where(keep, fixed, big), starts)
         w_hi[rows] = np.maximum.reduceat(np.where(keep, fixed, -big), starts)
         if delays is not None:

@@ -53,7 +53,7 @@ def synapse_tables(n, indices, data, delays, in_data):
     ``syn_target = delay x n + target`` (int32) is the synapse's ring offset
     from the current slot's row (wrapped past the last slot in the kernel);
     ``syn_fixed``/``in_fixed`` are the recurrent/input weights in the
-    fixed-point units of the rings, by the very function the CPU uses.
+    fixed-point units of the rings, rounded as the CPU's :func:`~reservoirspike.backends._math.to_fixed`.
     """
     syn_target = (np.asarray(delays, np.int64) * n + np.asarray(indices, np.int64)).astype(np.int32)
     return syn_target, _math.fixed_weights(np.asarray(data)), _math.fixed_weights(np.asarray(in_data))
