@@ -24,13 +24,22 @@ def _assert_same_spikes(res, ref):
     np.testing.assert_array_equal(ids, ref[1])
 
 
+#: X holds Poisson rates in Hz (a step's spike probability is rate x dt)
+RATES_HZ = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
+
+
+def _assert_poisson_run_equals_reference(net, rates, seed, steps_per_frame):
+    """One sequence of Poisson input at ``rates`` (frames x channels, Hz): the same spikes as the NumPy reference."""
+    res = simulate(net, rates[None], encoder=RATES_HZ, steps_per_frame=steps_per_frame, record=("spikes",),
+                   random_state=seed)
+    ref = reference_simulate(net, rates * net.dt / 1000.0, derive_seed(seed), "poisson", frame_steps=steps_per_frame)
+    _assert_same_spikes(res, ref)
+
+
 def test_poisson_input_with_delays_equals_reference():
     net = _net()
     rates = np.random.default_rng(0).uniform(100, 400, size=(8, 6))  # Hz, 8 frames
-    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
-    res = simulate(net, rates[None], encoder=enc, steps_per_frame=50, record=("spikes",), random_state=7)
-    ref = reference_simulate(net, rates * net.dt / 1000.0, derive_seed(7), "poisson", frame_steps=50)
-    _assert_same_spikes(res, ref)
+    _assert_poisson_run_equals_reference(net, rates, seed=7, steps_per_frame=50)
 
 
 def test_lean_neuron_step_keeps_spikes_and_traces():
@@ -40,8 +49,7 @@ def test_lean_neuron_step_keeps_spikes_and_traces():
     """
     net = _net()
     rates = np.random.default_rng(1).uniform(100, 400, size=(8, 6))
-    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
-    kw = dict(encoder=enc, steps_per_frame=50, random_state=7, tau_trace=20.0)
+    kw = dict(encoder=RATES_HZ, steps_per_frame=50, random_state=7, tau_trace=20.0)
     bare = simulate(net, rates[None], record=("spikes",), **kw)
     traced = simulate(net, rates[None], record=("spikes", "final"), **kw)
     steps, ids = traced.spike_steps(0)
@@ -91,8 +99,7 @@ def test_shared_drive_loop_equals_per_neuron_loop_and_reference(monkeypatch):
                   data=base.data, delays=base.delays, n_inputs=base.n_inputs, input_indptr=base.input_indptr,
                   input_indices=base.input_indices, input_data=base.input_data, threshold=threshold)
     rates = np.random.default_rng(4).uniform(100, 400, size=(6, 6))
-    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
-    kw = dict(encoder=enc, steps_per_frame=50, record=("spikes", "final"), random_state=9)
+    kw = dict(encoder=RATES_HZ, steps_per_frame=50, record=("spikes", "final"), random_state=9)
     seen = []
     kinds = cpu.lean_kinds
 
@@ -128,10 +135,7 @@ def test_full_and_lean_populations_in_one_network_equal_reference(bias):
                            np.array([True, True]))
     assert list(kinds) == [cpu.FULL, cpu.LEAN_SHARED if bias is None else cpu.LEAN]
     rates = np.random.default_rng(5).uniform(100, 400, size=(6, 6))
-    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
-    res = simulate(net, rates[None], encoder=enc, steps_per_frame=50, record=("spikes",), random_state=6)
-    ref = reference_simulate(net, rates * net.dt / 1000.0, derive_seed(6), "poisson", frame_steps=50)
-    _assert_same_spikes(res, ref)
+    _assert_poisson_run_equals_reference(net, rates, seed=6, steps_per_frame=50)
 
 
 def test_merged_populations_join_only_neighbours_stepped_alike():
@@ -220,10 +224,7 @@ def test_alpha_synapses_and_noisy_background_equal_reference():
                            dt=0.1, random_state=4)
     net = connect_inputs(net, 3, connectivity=0.5, weight=60.0, random_state=5)
     rates = np.full((1, 3), 100.0)
-    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
-    res = simulate(net, rates[None], encoder=enc, steps_per_frame=3000, record=("spikes",), random_state=8)
-    ref = reference_simulate(net, rates * net.dt / 1000.0, derive_seed(8), "poisson", frame_steps=3000)
-    _assert_same_spikes(res, ref)
+    _assert_poisson_run_equals_reference(net, rates, seed=8, steps_per_frame=3000)
 
 
 def _batch():
@@ -274,10 +275,7 @@ def test_conductance_based_excitation_equals_reference():
                            inhibitory_neuron=LIF(), dt=0.5, random_state=2)
     net = connect_inputs(net, 5, connectivity=0.5, weight=0.3, random_state=3)
     rates = np.full((4, 5), 80.0)
-    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
-    res = simulate(net, rates[None], encoder=enc, steps_per_frame=200, record=("spikes",), random_state=4)
-    ref = reference_simulate(net, rates * net.dt / 1000.0, derive_seed(4), "poisson", frame_steps=200)
-    _assert_same_spikes(res, ref)
+    _assert_poisson_run_equals_reference(net, rates, seed=4, steps_per_frame=200)
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two Numba threads")
@@ -322,8 +320,7 @@ def test_split_step_and_delivery_over_threads_give_the_serial_spikes_and_the_ref
         net = _rows_reversed(net)
     assert cpu.rows_in_target_order(net.indptr, net.indices) == (rows == "in target order")
     rates = np.full((1, 400, 3), 40.0)  # one sequence: two would run one a thread instead
-    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
-    one, two = (simulate(net, rates, encoder=enc, record=("spikes", "final"), n_jobs=k, random_state=7)
+    one, two = (simulate(net, rates, encoder=RATES_HZ, record=("spikes", "final"), n_jobs=k, random_state=7)
                 for k in (1, 2))
     assert one.total_spikes[0] > 500
     np.testing.assert_array_equal(one.final, two.final)
@@ -349,10 +346,7 @@ def test_rows_of_one_weight_and_delay_equal_reference(sign):
     in_weight = uniform_row_weights(net.input_indptr, net.input_data, np.zeros(0, np.uint8), False)
     assert np.all(in_weight != 0) and np.all(np.sign(in_weight) == (1 if sign == "excitatory" else -1))
     rates = np.random.default_rng(2).uniform(100, 400, size=(8, 6))
-    enc = PoissonEncoder(max_rate=1000.0, gain=1 / 1000.0, transform="linear")
-    res = simulate(net, rates[None], encoder=enc, steps_per_frame=50, record=("spikes",), random_state=3)
-    ref = reference_simulate(net, rates * net.dt / 1000.0, derive_seed(3), "poisson", frame_steps=50)
-    _assert_same_spikes(res, ref)
+    _assert_poisson_run_equals_reference(net, rates, seed=3, steps_per_frame=50)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
