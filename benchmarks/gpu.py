@@ -45,14 +45,18 @@ def _timed(fn, repeats):
 
 
 def parse_variants(text):
-    """``"name:field=value,field=value;name2:..."`` -> {name: {LAUNCH field: value}} (ints where they parse)."""
+    """``"name:field=value,field=value;name2:..."`` -> {name: {LAUNCH field: value}} (ints and True/False where
+    they parse)."""
     variants = {}
     for spec in filter(None, (v.strip() for v in text.split(";"))):
         name, _, fields = spec.partition(":")
         overrides = {}
         for item in filter(None, fields.split(",")):
             key, _, value = item.partition("=")
-            overrides[key] = int(value) if value.lstrip("-").isdigit() else value
+            if value in ("True", "False"):
+                overrides[key] = value == "True"
+            else:
+                overrides[key] = int(value) if value.lstrip("-").isdigit() else value
         variants[name] = overrides
     return variants
 

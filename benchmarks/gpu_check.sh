@@ -3,7 +3,8 @@
 # tests on the real device, then the GPU benchmark against this machine's CPU backend.  Extra arguments go
 # to benchmarks/gpu.py (by default the batch workload also runs a few other launch configurations at 10 000
 # sequences, so one lease compares them).  Ends with benchmarks/gpu_kernel_report.py (resources and a SASS
-# census of the resident kernel) and, where ncu is installed, a profile of one of its launches.  Writes logs to $OUT when set (the lent-device tool), else to
+# census of the resident kernel) and, where ncu is installed and GPU_CHECK_PROFILE is not 0, a profile of one of
+# its launches.  Writes logs to $OUT when set (the lent-device tool), else to
 # ./gpu-check-logs.  To compare versions in the same lease, see benchmarks/gpu_ab.py.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ if [ $# -eq 0 ]; then set -- --variants "$variants" --cuba-variants "$cuba_varia
 python3 benchmarks/gpu.py "$@" 2>&1 | tee "$logs/bench.log"
 # what the resident kernel compiled to (registers, spills, atomics), then a profile of one launch if ncu is there
 python3 benchmarks/gpu_kernel_report.py --sass "$logs/sass" 2>&1 | grep -v NumbaPerformanceWarning | tee "$logs/kernel.log"
-if command -v ncu >/dev/null; then
+if [ "${GPU_CHECK_PROFILE:-1}" != 0 ] && command -v ncu >/dev/null; then
     timeout 150 ncu --section SpeedOfLight --section Occupancy --section WarpStateStats --section SchedulerStats \
         -k regex:simulate --launch-skip 1 --launch-count 1 python3 benchmarks/gpu_kernel_report.py \
         > "$logs/ncu.log" 2>&1

@@ -115,6 +115,50 @@ def test_block_kernels_and_their_layouts_agree_with_the_cpu(launch):
         assert cuda.launch["ring_in_shared"] == ("shared_bytes" not in launch)
 
 
+@pytest.mark.parametrize("kernel", ["general", "resident"])
+@pytest.mark.parametrize("encoder", ["poisson", "current"])
+def test_lean_neuron_step_equals_the_full_step_and_the_cpu(kernel, encoder):
+    """Exponential current synapses without adaptation or noise take the lean step; analog input onto a
+    population moves its drive, so it keeps per-neuron drives (LEAN) instead of a shared one."""
+    from reservoirspike.backends.cpu import FULL, LEAN, LEAN_SHARED
+
+    gpu.LAUNCH.kernel = kernel
+    rng = np.random.default_rng(2)
+    if encoder == "poisson":
+        net, X = _net(), [rng.uniform(0, 1, size=(T, 5)) for T in (20, 26)]
+    else:
+        net, X = _net(sign="mixed", seed=11), list(rng.normal(1.0, 1.0, size=(2, 12, 5)))
+    kw = dict(encoder=encoder, steps_per_frame=2, n_bins=3, random_state=3)
+    with_traces, without = ("spikes", "counts", "traces", "final"), ("spikes", "counts")
+    for record, lean in ((with_traces, True), (without, True), (with_traces, False)):
+        gpu.LAUNCH.lean = lean
+        cpu, cuda = _both(net, X, record=record, **kw)
+        _assert_same(cpu, cuda)
+        assert cuda.launch["kernel"] == kernel
+        assert cuda.launch["features"]["lean"] == (FULL if not lean else LEAN_SHARED if encoder == "poisson"
+                                                   else LEAN)
+
+
+def test_lean_step_kind_takes_the_least_lean_population():
+    from reservoirspike.backends.cpu import FULL, LEAN, LEAN_SHARED, POP_COLUMNS, P_YYE
+
+    params = np.zeros((2, len(POP_COLUMNS)))
+    bounds = np.array([0, 3, 5])
+    v_inf, th_off = np.full(5, -60.0), np.zeros(5)
+    fixed = np.array([True, True])
+    assert gpu.lean_step_kind(bounds, params, v_inf, th_off, fixed) == LEAN_SHARED
+    table = gpu.device_pop_params(bounds, params, v_inf + np.array([0, 0, 0, 1, 1]), th_off + 2.0, LEAN_SHARED)
+    np.testing.assert_array_equal(table[:, gpu.SHARED_V_INF], [-60.0, -59.0])
+    np.testing.assert_array_equal(table[:, gpu.SHARED_TH_OFF], [2.0, 2.0])
+    assert not gpu.device_pop_params(bounds, params, v_inf, th_off + 2.0, LEAN)[:, -2:].any()
+    assert gpu.lean_step_kind(bounds, params, v_inf, th_off, np.array([True, False])) == LEAN
+    v_inf[4] = -59.0  # the second population's neurons no longer share a drive
+    assert gpu.lean_step_kind(bounds, params, v_inf, th_off, fixed) == LEAN
+    params[1, P_YYE] = 0.5  # alpha synapses: its entry variable y_e does not stay zero
+    assert gpu.lean_step_kind(bounds, params, v_inf, th_off, fixed) == FULL
+    assert gpu.lean_step_kind(np.array([0]), params[:0], v_inf[:0], th_off[:0], fixed[:0]) == FULL
+
+
 def _noisy_alpha_net():
     noisy = LIF(tau_m=10.0, tau_e=0.5, tau_i=1.0, synapse="alpha", noise_mean=28.0, noise_std=40.0,
                 v_rest=-70.0, v_reset=-70.0, v_threshold=-55.0, t_ref=1.0)
@@ -326,3 +370,14 @@ def test_gpu_ab_benchmark_runs_each_version_from_its_own_folder(tmp_path):
     assert no_rounds.returncode == 2 and "--rounds must be at least 1, got 0" in no_rounds.stderr
     twice = subprocess.run([sys.executable, script, repo, repo], capture_output=True, text=True, timeout=60)
     assert twice.returncode == 2 and "a folder is named twice" in twice.stderr
+
+
+def test_gpu_benchmark_launch_variants_parse_numbers_and_flags():
+    import importlib.util
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    spec = importlib.util.spec_from_file_location("gpu_benchmark", os.path.join(repo, "benchmarks", "gpu.py"))
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    variants = bench.parse_variants("full:lean=False,threads=128; general:kernel=general,lean=True")
+    assert variants == {"full": {"lean": False, "threads": 128}, "general": {"kernel": "general", "lean": True}}

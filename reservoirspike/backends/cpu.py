@@ -289,6 +289,18 @@ def lean_kinds(pop_bounds, pop_params, v_inf, th_off, fixed_drive):
     return kinds
 
 
+def fixed_drives(pop_bounds, learning, input_mode, inT_indptr):
+    """Per population, whether its drive and thresholds stay as they start for the whole run (bool array).
+
+    Learning may move thresholds, and analog input moves the drive of the neurons it reaches
+    (``inT_indptr``: the input synapses grouped by target neuron).
+    """
+    fixed = np.full(len(pop_bounds) - 1, not learning)
+    if input_mode == INPUT_CURRENT:
+        fixed &= inT_indptr[pop_bounds[1:]] == inT_indptr[pop_bounds[:-1]]
+    return fixed
+
+
 def per_neuron(values, j):
     """``values[j]`` of an array; a number shared by every neuron is itself (compiled: see the overload)."""
     return values if np.ndim(values) == 0 else values[j]
@@ -872,10 +884,7 @@ def _kernel_args(args):
         chunks = (np.int64(n_chunks), pl_mode == 0 and rows_in_target_order(indptr, common[16]))
     conductance = np.int64(1) if np.any(pop_params[:, COND] != 0.0) else None
     v_inf = common[23] + common[24]  # v_rest + bias, as the kernel starts it
-    # analog input moves the drive of the neurons it reaches (inT_indptr: input synapses by target)
-    fixed_drive = np.full(len(pop_bounds) - 1, learn is None)
-    if common[5] == INPUT_CURRENT:
-        fixed_drive &= common[12][pop_bounds[1:]] == common[12][pop_bounds[:-1]]
+    fixed_drive = fixed_drives(pop_bounds, learn is not None, common[5], common[12])
     lean = lean_kinds(pop_bounds, pop_params, v_inf, th_off, fixed_drive)
     common[20], common[21], common[22], lean = merged_populations(pop_bounds, pop_params, common[22], lean, v_inf,
                                                                   th_off)

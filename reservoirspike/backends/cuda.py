@@ -56,9 +56,10 @@ import numpy as np
 from .. import _rng
 from . import _math, plastic
 from ._twin import device_twin
-from .cpu import (COND, DT_TAU, DTHETA, E_REV, G_AVG, HAS_DRIVE, INPUT_CURRENT, INPUT_EVENTS, INPUT_POISSON, P_AA,
-                  P_EE, P_EYE, P_II, P_IYI, P_ME, P_MI, P_MM, P_MYE, P_MYI, P_YYE, P_YYI, REC_BIN_TRACES, REC_COUNTS,
-                  REC_FINAL, REC_SPIKES, REC_STATE, REC_STEPS, REF, V_RESET, V_TH)
+from .cpu import (COND, DT_TAU, DTHETA, E_REV, FULL, G_AVG, HAS_DRIVE, INPUT_CURRENT, INPUT_EVENTS, INPUT_POISSON,
+                  LEAN_SHARED, P_AA, P_EE, P_EYE, P_II, P_IYI, P_ME, P_MI, P_MM, P_MYE, P_MYI, P_YYE, P_YYI,
+                  POP_COLUMNS, REC_BIN_TRACES, REC_COUNTS, REC_FINAL, REC_SPIKES, REC_STATE, REC_STEPS, REF, V_RESET,
+                  V_TH, fixed_drives, lean_kinds)
 
 
 @dataclass
@@ -106,6 +107,10 @@ class LaunchConfig:
     shared_bytes : int
         Dynamic shared memory a block may ask for (48 KiB unless the device
         has been set to allow more).
+    lean : bool
+        Let runs whose populations all qualify take the lean neuron step
+        (see :class:`KernelFeatures`); False runs the full step everywhere
+        (same spikes, for comparison).
     """
 
     threads: int = 256
@@ -119,6 +124,7 @@ class LaunchConfig:
     resident_threads: int = 512
     resident_max_per_thread: int = 4
     shared_bytes: int = 48 * 1024
+    lean: bool = True
 
 
 LAUNCH = LaunchConfig()
@@ -238,12 +244,47 @@ class KernelFeatures:
     Leaving unused paths out of the compiled code (they are constants of the
     closure, so the compiler removes them) keeps the register count, and so
     the number of resident warps, as good as the run allows.
+
+    ``lean`` (:func:`lean_step_kind`): when every population's synapses are
+    exponential currents without threshold adaptation or background drive,
+    the neuron step neither reads nor keeps y_e, y_i and theta (and the trace
+    only where a record reads it); with ``LEAN_SHARED`` the neurons of a
+    population also share their drive and threshold offset, read from the
+    population table.  A large network's step is bound by the bytes a neuron
+    moves (about 190 in the full step, about 90 lean).
     """
 
     plastic: bool
     noise: bool
     conductance: bool
     input_mode: int
+    lean: int = FULL
+
+
+# extra columns of the device copy of the population table: the drive v_inf and threshold offset that the
+# neurons of a LEAN_SHARED population share (zero elsewhere)
+SHARED_V_INF, SHARED_TH_OFF = len(POP_COLUMNS), len(POP_COLUMNS) + 1
+
+
+def lean_step_kind(pop_bounds, pop_params, v_inf, th_off, fixed_drive):
+    """The neuron step a whole run can take: :data:`~reservoirspike.backends.cpu.FULL`, ``LEAN`` or ``LEAN_SHARED``.
+
+    The CPU chooses per population (:func:`~reservoirspike.backends.cpu.lean_kinds`); a GPU kernel
+    compiles one step for all neurons, so it takes the least lean kind that any population needs.
+    """
+    kinds = lean_kinds(pop_bounds, pop_params, v_inf, th_off, fixed_drive)
+    return int(kinds.min()) if len(kinds) else FULL
+
+
+def device_pop_params(pop_bounds, pop_params, v_inf, th_off, lean):
+    """The population table for the kernels: ``pop_params`` with the columns :data:`SHARED_V_INF` and
+    :data:`SHARED_TH_OFF` (each population's first neuron's values when ``lean`` is ``LEAN_SHARED``)."""
+    first = np.asarray(pop_bounds[:-1], np.int64)
+    shared = lean == LEAN_SHARED and len(v_inf) > 0
+    extra = np.zeros((len(first), 2))
+    if shared:
+        extra[:, 0], extra[:, 1] = v_inf[first], th_off[first]
+    return np.ascontiguousarray(np.column_stack([pop_params, extra]), np.float64)
 
 
 def _neuron_functions(with_conductance):
@@ -323,7 +364,31 @@ def _neuron_functions(with_conductance):
         trace = trace * trace_decay + (1.0 if f else 0.0)
         return v, ie, ye, ii, yi, theta, trace, r, f
 
-    return initial_v, frame_v_inf, noise_kick, neuron_step
+    @cuda.jit(device=True)
+    def lean_neuron_step(p, pop_params, re, ri, v, v_inf, ie, ii, r, th_off_j):
+        """:func:`neuron_step` of a lean population (the CPU's ``_lean_population_step``), bit for bit.
+
+        y_e, y_i and theta stay zero there, so they are neither read nor
+        kept; the rings' fixed-point scale moves into the coefficients (an
+        exact power-of-two scaling).  The caller updates the spike trace
+        where a record reads it.  Returns ``(v, ie, ii, refractory, fired)``.
+        """
+        p = np.uint32(p)
+        ye = np.float64(re)
+        yi = np.float64(ri)
+        v_new = membrane_step(v, v_inf, pop_params[p, P_MM], ie, pop_params[p, P_ME], ye,
+                              pop_params[p, P_MYE] * fixed_inv, ii, pop_params[p, P_MI], yi,
+                              pop_params[p, P_MYI] * fixed_inv)
+        ie = ie * pop_params[p, P_EE] + ye * (pop_params[p, P_EYE] * fixed_inv)
+        ii = ii * pop_params[p, P_II] + yi * (pop_params[p, P_IYI] * fixed_inv)
+        v_reset = pop_params[p, V_RESET]
+        vj = v_reset if r > 0 else v_new
+        f = vj >= pop_params[p, V_TH] + th_off_j
+        v = v_reset if f else vj
+        r = np.int32(pop_params[p, REF]) if f else np.int32(max(r - 1, 0))
+        return v, ie, ii, r, f
+
+    return initial_v, frame_v_inf, noise_kick, neuron_step, lean_neuron_step
 
 
 def _kernel_function(features=KernelFeatures(True, True, True, -1)):
@@ -334,7 +399,8 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
     global cuda
     cuda = numba_cuda()
 
-    initial_v, frame_v_inf, noise_kick, neuron_step = _neuron_functions(features.conductance)
+    initial_v, frame_v_inf, noise_kick, neuron_step, lean_neuron_step = _neuron_functions(features.conductance)
+    lean = features.lean
     to_fixed = device_twin(_math.to_fixed)
     step_key = device_twin(_rng.step_key)
     uniform = device_twin(_rng.uniform)
@@ -411,6 +477,7 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
         n_in = in_indptr.shape[0] - 1
         cap = spike_step.shape[1]
         plastic_run = with_plasticity and pl_mode != 0
+        with_trace = (record & (REC_BIN_TRACES | REC_FINAL | REC_STEPS)) != 0  # only snapshots read the trace
         for q in range(team, seq_ids.shape[0], n_teams):
             k = seq_ids[q]
             start = offsets[k]
@@ -485,20 +552,39 @@ def _kernel_function(features=KernelFeatures(True, True, True, -1)):
                     p = pop_of[j]
                     re = ring_e[team, slot, j]
                     ri = ring_i[team, slot, j]
-                    ring_e[team, slot, j] = 0
-                    ring_i[team, slot, j] = 0
-                    v, ie, ye, ii, yi, theta, trace, r, f = neuron_step(
-                        p, pop_params, re, ri, fst[team, V, j], fst[team, VINF, j], fst[team, IE, j],
-                        fst[team, YE, j], fst[team, II, j], fst[team, YI, j], fst[team, THETA, j],
-                        fst[team, TRACE, j], refr[team, j], th_off[j], trace_decay)
-                    fst[team, V, j] = v
-                    fst[team, IE, j] = ie
-                    fst[team, YE, j] = ye
-                    fst[team, II, j] = ii
-                    fst[team, YI, j] = yi
-                    fst[team, THETA, j] = theta
-                    fst[team, TRACE, j] = trace
-                    refr[team, j] = r
+                    if re != 0:  # most entries are zero already: no store
+                        ring_e[team, slot, j] = 0
+                    if ri != 0:
+                        ring_i[team, slot, j] = 0
+                    r_before = refr[team, j]
+                    if lean != FULL:  # V, I_e, I_i and the refractory count; the trace where a record reads it
+                        if lean == LEAN_SHARED:
+                            v_inf_j, th_off_j = pop_params[p, SHARED_V_INF], pop_params[p, SHARED_TH_OFF]
+                        else:
+                            v_inf_j, th_off_j = fst[team, VINF, j], th_off[j]
+                        v, ie, ii, r, f = lean_neuron_step(p, pop_params, re, ri, fst[team, V, j], v_inf_j,
+                                                           fst[team, IE, j], fst[team, II, j], r_before, th_off_j)
+                        fst[team, V, j] = v
+                        fst[team, IE, j] = ie
+                        fst[team, II, j] = ii
+                        trace = 0.0
+                        if with_trace:
+                            trace = fst[team, TRACE, j] * trace_decay + (1.0 if f else 0.0)
+                            fst[team, TRACE, j] = trace
+                    else:
+                        v, ie, ye, ii, yi, theta, trace, r, f = neuron_step(
+                            p, pop_params, re, ri, fst[team, V, j], fst[team, VINF, j], fst[team, IE, j],
+                            fst[team, YE, j], fst[team, II, j], fst[team, YI, j], fst[team, THETA, j],
+                            fst[team, TRACE, j], r_before, th_off[j], trace_decay)
+                        fst[team, V, j] = v
+                        fst[team, IE, j] = ie
+                        fst[team, YE, j] = ye
+                        fst[team, II, j] = ii
+                        fst[team, YI, j] = yi
+                        fst[team, THETA, j] = theta
+                        fst[team, TRACE, j] = trace
+                    if r != r_before:  # most neurons stay out of their refractory period: no store
+                        refr[team, j] = r
                     if f:
                         fired_list[team, par, cuda.atomic.add(ctr, (team, par), 1)] = j
                         if record & REC_COUNTS:
@@ -734,7 +820,13 @@ def simulate_batch(
                                    indptr, indices)]
     d_delays = constant(delays)
     d_pop_of = cuda.to_device(_population_of(pop_bounds, n))
-    d_pop_params, d_pop_drive = cuda.to_device(pop_params), cuda.to_device(pop_drive)
+    v_inf = v_rest + bias  # the drive every neuron starts with
+    lean = FULL
+    if LAUNCH.lean:
+        lean = lean_step_kind(pop_bounds, pop_params, v_inf, th_off,
+                              fixed_drives(pop_bounds, plastic_run, input_mode, inT_indptr))
+    d_pop_params = cuda.to_device(device_pop_params(pop_bounds, pop_params, v_inf, th_off, lean))
+    d_pop_drive = cuda.to_device(pop_drive)
     d_v_rest, d_bias = constant(v_rest), constant(bias)
     d_inputs = [cuda.to_device(np.ascontiguousarray(a)) for a in (offsets, frame_offsets, dense_input, ev_ptr,
                                                                    ev_channel)]
@@ -744,7 +836,8 @@ def simulate_batch(
     n_slots = max_delay + 1
     n_plastic = max(1, int(np.count_nonzero(syn_kind))) if plastic_run else 1
     features = KernelFeatures(plastic=bool(plastic_run), noise=bool(np.any(pop_params[:, HAS_DRIVE] != 0.0)),
-                              conductance=bool(np.any(pop_params[:, COND] != 0.0)), input_mode=int(input_mode))
+                              conductance=bool(np.any(pop_params[:, COND] != 0.0)), input_mode=int(input_mode),
+                              lean=lean)
 
     def scratch(n_teams, tag=""):
         return (mem.scratch(tag + "ring_e", (n_teams, n_slots, n), np.int64),

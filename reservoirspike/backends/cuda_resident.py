@@ -75,7 +75,10 @@ def kernel_function(features, per_thread, ring_in_shared):
 
     global cuda
     cuda = gpu.numba_cuda()
-    initial_v, frame_v_inf, noise_kick, neuron_step = gpu._neuron_functions(features.conductance)
+    initial_v, frame_v_inf, noise_kick, neuron_step, lean_neuron_step = gpu._neuron_functions(features.conductance)
+    lean = features.lean
+    full, lean_shared = gpu.FULL, gpu.LEAN_SHARED
+    shared_v_inf, shared_th_off = gpu.SHARED_V_INF, gpu.SHARED_TH_OFF
     step_key = device_twin(_rng.step_key)
     uniform = device_twin(_rng.uniform)
     stream_input, stream_noise = _rng.STREAM_INPUT, _rng.STREAM_NOISE
@@ -134,6 +137,7 @@ def kernel_function(features, per_thread, ring_in_shared):
         in_items = np.int32(in_chunks)
         poisson = with_poisson and input_mode == INPUT_POISSON
         events = with_events and input_mode == INPUT_EVENTS
+        with_trace = (record & (REC_BIN_TRACES | REC_FINAL | REC_STEPS)) != 0  # only snapshots read the trace
         # the state of this thread's neurons, in registers for a whole sequence
         v = cuda.local.array(K, float64)
         v_inf = cuda.local.array(K, float64)
@@ -217,11 +221,24 @@ def kernel_function(features, per_thread, ring_in_shared):
                         at_i = u32(ring_base + slot * n + j + half)
                         re = ring[at_e]
                         ri = ring[at_i]
-                        ring[at_e] = 0
-                        ring[at_i] = 0
-                        v[i], ie[i], ye[i], ii[i], yi[i], theta[i], trace[i], refr[i], f = neuron_step(
-                            pop_of[ju], pop_params, re, ri, v[i], v_inf[i], ie[i], ye[i], ii[i], yi[i], theta[i],
-                            trace[i], refr[i], th_off[ju], trace_decay)
+                        if re != 0:
+                            ring[at_e] = 0
+                        if ri != 0:
+                            ring[at_i] = 0
+                        if lean != full:  # y_e, y_i and theta stay zero: fewer registers (see cuda.KernelFeatures)
+                            p = pop_of[ju]
+                            if lean == lean_shared:
+                                v_inf_j, th_off_j = pop_params[p, shared_v_inf], pop_params[p, shared_th_off]
+                            else:
+                                v_inf_j, th_off_j = v_inf[i], th_off[ju]
+                            v[i], ie[i], ii[i], refr[i], f = lean_neuron_step(p, pop_params, re, ri, v[i], v_inf_j,
+                                                                              ie[i], ii[i], refr[i], th_off_j)
+                            if with_trace:
+                                trace[i] = trace[i] * trace_decay + (1.0 if f else 0.0)
+                        else:
+                            v[i], ie[i], ye[i], ii[i], yi[i], theta[i], trace[i], refr[i], f = neuron_step(
+                                pop_of[ju], pop_params, re, ri, v[i], v_inf[i], ie[i], ye[i], ii[i], yi[i],
+                                theta[i], trace[i], refr[i], th_off[ju], trace_decay)
                         if f:  # listed with its row's bounds, loaded now rather than in the delivery
                             at = fired_base + 3 * cuda.atomic.add(listed, par, 1)
                             fired[u32(at)] = j
