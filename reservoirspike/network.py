@@ -111,6 +111,12 @@ class Network:
     threshold : ndarray (n_neurons,), optional
         Per-neuron offset (mV) added to each model's ``v_threshold``, e.g.
         learned by intrinsic plasticity.
+
+    Notes
+    -----
+    The arrays must not be changed in place (make a new network, e.g. with
+    :meth:`with_data`): the CUDA backend keeps device copies of them between
+    runs, keyed by the arrays' identity.
     """
 
     populations: tuple
@@ -285,8 +291,12 @@ class Network:
         )
 
     def with_data(self, data, threshold=None):
-        """A copy with new recurrent weights (same structure, float32 mV) and optionally thresholds."""
-        return replace(self, data=np.asarray(data, dtype=np.float32),
+        """A copy with new recurrent weights (same structure, float32 mV) and optionally thresholds.
+
+        The weights are copied, so the network does not change when the caller's array does (a backend
+        keeps device copies of a network's arrays).
+        """
+        return replace(self, data=np.array(data, dtype=np.float32),
                        threshold=self.threshold if threshold is None else threshold)
 
     def incoming(self):

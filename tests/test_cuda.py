@@ -381,3 +381,41 @@ def test_gpu_benchmark_launch_variants_parse_numbers_and_flags():
     spec.loader.exec_module(bench)
     variants = bench.parse_variants("full:lean=False,threads=128; general:kernel=general,lean=True")
     assert variants == {"full": {"lean": False, "threads": 128}, "general": {"kernel": "general", "lean": True}}
+
+
+@pytest.mark.parametrize("few", [64, 0], ids=["recorded-part", "whole-buffers"])
+def test_spike_buffers_come_back_in_the_cpu_order(few, monkeypatch):
+    """Spikes listed step by step in the order threads appended them come back sorted by (step, neuron),
+    whether a chunk copies back only the recorded part of its buffers or all of them."""
+    monkeypatch.setattr(gpu, "FEW_SEQUENCES", few)
+    cuda = gpu.numba_cuda()
+    steps = np.zeros((2, 12), np.int32)
+    ids = np.zeros((2, 12), np.int32)
+    steps[0, :5], ids[0, :5] = [0, 0, 0, 3, 3], [7, 2, 5, 1, 0]
+    steps[1, :3], ids[1, :3] = [2, 2, 4], [9, 3, 3]
+    totals = np.array([5, 3])
+    host_steps, host_ids = gpu._recorded_spikes(cuda.to_device(steps), cuda.to_device(ids), totals)
+    assert host_steps.shape == ((2, 5) if few else (2, 12))
+    spike_step, spike_id = np.full((3, 12), -1, np.int32), np.full((3, 12), -1, np.int32)
+    gpu._sorted_spikes(host_steps, host_ids, totals, 10, np.array([2, 0]), spike_step, spike_id)
+    np.testing.assert_array_equal(spike_step[2, :5], [0, 0, 0, 3, 3])
+    np.testing.assert_array_equal(spike_id[2, :5], [2, 5, 7, 0, 1])
+    np.testing.assert_array_equal(spike_step[0, :3], [2, 2, 4])
+    np.testing.assert_array_equal(spike_id[0, :3], [3, 9, 3])
+    assert (spike_step[1] == -1).all() and (spike_step[2, 5:] == -1).all()
+
+
+def test_device_copies_of_network_arrays_are_kept_by_identity():
+    memory = gpu._DeviceMemory()
+    weights, other = np.arange(6, dtype=np.float32), np.arange(6, dtype=np.float32)
+    first = memory.constant(weights, slot="weights")
+    assert memory.constant(weights, slot="weights") is first
+    second = memory.constant(other, slot="weights")  # the slot keeps only the last array
+    assert second is not first and memory.constant(weights, slot="weights") is not first
+    np.testing.assert_array_equal(second.copy_to_host(), other)
+    assert memory.constant(other) is memory.constant(other) and memory.constant(other) is not second
+    net = _net()
+    mine = net.data * 2
+    doubled = net.with_data(mine)
+    mine[:] = 0.0  # the caller's array changes; the network it made does not
+    np.testing.assert_array_equal(doubled.data, net.data * 2)

@@ -706,19 +706,32 @@ class _DeviceMemory:
 
     def __init__(self):
         self._constants = {}
+        self._slots = {}
         self._scratch = {}
 
-    def constant(self, array):
-        """Device copy of a host array that does not change while it is alive (kept with it)."""
+    @staticmethod
+    def _key(array):
+        return id(array), array.__array_interface__["data"][0], array.shape, array.dtype.str
+
+    def constant(self, array, slot=None):
+        """Device copy of a host array that does not change while it is alive (kept with it).
+
+        A network's arrays qualify: :class:`~reservoirspike.network.Network` is immutable.  With ``slot``
+        only the last array given under that name is kept (for large arrays such as the weights, whose
+        host array may be a fresh copy each run).
+        """
         cuda = numba_cuda()
 
-        key = (id(array), array.__array_interface__["data"][0], array.shape, array.dtype.str)
-        hit = self._constants.get(key)
-        if hit is None or hit[0] is not array:
-            if len(self._constants) > 64:
-                self._constants.clear()
-            hit = (array, cuda.to_device(np.ascontiguousarray(array)))
-            self._constants[key] = hit
+        key = self._key(array)
+        hit = self._constants.get(key) if slot is None else self._slots.get(slot)
+        if hit is None or hit[0] is not array or (slot is not None and hit[2] != key):
+            hit = (array, cuda.to_device(np.ascontiguousarray(array)), key)
+            if slot is not None:
+                self._slots[slot] = hit
+            else:
+                if len(self._constants) > 64:
+                    self._constants.clear()
+                self._constants[key] = hit
         return hit[1]
 
     def scratch(self, name, shape, dtype):
@@ -734,6 +747,7 @@ class _DeviceMemory:
     def release(self):
         """Forget every cached device array (frees the memory once nothing else holds it)."""
         self._constants.clear()
+        self._slots.clear()
         self._scratch.clear()
 
 
@@ -830,7 +844,10 @@ def simulate_batch(
     d_v_rest, d_bias = constant(v_rest), constant(bias)
     d_inputs = [cuda.to_device(np.ascontiguousarray(a)) for a in (offsets, frame_offsets, dense_input, ev_ptr,
                                                                    ev_channel)]
-    d_data, d_th_off = cuda.to_device(data), cuda.to_device(th_off)
+    # a static run reads the weights only: kept on the device between runs of the same network (chunks of
+    # an estimator's transform, repeated calls); a plastic run writes its own copy and returns it
+    d_data = cuda.to_device(data) if plastic_run else constant(data, slot="weights")
+    d_th_off = cuda.to_device(th_off)
     d_pl = [cuda.to_device(a) for a in (pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target)]
     d_state_ids = cuda.to_device(state_ids)
     n_slots = max_delay + 1
@@ -916,7 +933,7 @@ def simulate_batch(
         totals = d_total.copy_to_host()
         spike_total[chunk] = totals
         if record & REC_SPIKES and cap:
-            _sorted_spikes(d_sstep.copy_to_host(), d_sid.copy_to_host(), totals, n, chunk, spike_step, spike_id)
+            _sorted_spikes(*_recorded_spikes(d_sstep, d_sid, totals), totals, n, chunk, spike_step, spike_id)
     if plastic_run:  # the learned state goes back to the caller's arrays
         data[:] = d_data.copy_to_host()
         th_off[:] = d_th_off.copy_to_host()
@@ -1015,15 +1032,40 @@ def _resources(compiled):
     return {"registers": int(compiled.regs_per_thread), "local_bytes": int(compiled.local_mem_per_thread)}
 
 
+#: a chunk of at most this many sequences copies back only the recorded part of its spike buffers
+FEW_SEQUENCES = 64
+
+
+def _recorded_spikes(d_steps, d_ids, totals):
+    """The spike buffers of a chunk on the host: ``(steps, ids)``, each ``(m, cap)`` or, for a few sequences
+    whose spikes fill less than half the room, ``(m, most recorded)`` (row prefixes are contiguous)."""
+    m, cap = d_steps.shape
+    used = int(min(cap, totals.max(initial=0)))
+    if m > FEW_SEQUENCES or 2 * used > cap:
+        return d_steps.copy_to_host(), d_ids.copy_to_host()
+    steps, ids = np.zeros((m, used), np.int32), np.zeros((m, used), np.int32)
+    for q in range(m):
+        k = int(min(totals[q], cap))
+        if k:
+            steps[q, :k] = d_steps[q, :k].copy_to_host()
+            ids[q, :k] = d_ids[q, :k].copy_to_host()
+    return steps, ids
+
+
 def _sorted_spikes(steps, ids, totals, n, chunk, spike_step, spike_id):
-    """Put each sequence's recorded spikes in (step, neuron) order, as the CPU records them."""
-    cap = steps.shape[1]
+    """Put each sequence's recorded spikes in (step, neuron) order, as the CPU records them.
+
+    A neuron spikes at most once a step, so the keys ``step x n + neuron`` are distinct: sorting them
+    alone (no permutation to apply) gives both columns back.
+    """
+    room = steps.shape[1]
     for q, k in enumerate(chunk):
-        m = int(min(totals[q], cap))
+        m = int(min(totals[q], room))
         key = steps[q, :m].astype(np.int64) * n + ids[q, :m]
-        order = np.argsort(key, kind="stable")
-        spike_step[k, :m] = steps[q, :m][order]
-        spike_id[k, :m] = ids[q, :m][order]
+        key.sort(kind="stable")  # a radix sort for integers
+        step = key // n
+        spike_step[k, :m] = step
+        spike_id[k, :m] = key - step * n
 
 
 def _delivery_kernel_function():
