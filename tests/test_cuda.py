@@ -392,7 +392,7 @@ def test_spike_buffers_come_back_in_the_cpu_order(few, monkeypatch):
     steps = np.zeros((2, 12), np.int32)
     ids = np.zeros((2, 12), np.int32)
     steps[0, :5], ids[0, :5] = [0, 0, 0, 3, 3], [7, 2, 5, 1, 0]
-    steps[1, :3], ids[1, :3] = [2, 2, 4], [9, 3, 3]
+    steps[1, :3], ids[1, :3] = [4, 2, 2], [3, 9, 3]  # not step after step: the steps are sorted too
     totals = np.array([5, 3])
     host_steps, host_ids = gpu._recorded_spikes(cuda.to_device(steps), cuda.to_device(ids), totals)
     assert host_steps.shape == ((2, 5) if few else (2, 12))

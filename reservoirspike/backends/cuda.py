@@ -1056,16 +1056,19 @@ def _sorted_spikes(steps, ids, totals, n, chunk, spike_step, spike_id):
     """Put each sequence's recorded spikes in (step, neuron) order, as the CPU records them.
 
     A neuron spikes at most once a step, so the keys ``step x n + neuron`` are distinct: sorting them
-    alone (no permutation to apply) gives both columns back.
+    alone (no permutation to apply) gives both columns back.  The kernels list a sequence's spikes step
+    after step, so its step column is in order already and only the neurons need the sorted keys.
     """
     room = steps.shape[1]
     for q, k in enumerate(chunk):
         m = int(min(totals[q], room))
-        key = steps[q, :m].astype(np.int64) * n + ids[q, :m]
+        step = steps[q, :m]
+        key = step.astype(np.int64) * n + ids[q, :m]
         key.sort(kind="stable")  # a radix sort for integers
-        step = key // n
+        if not np.all(step[1:] >= step[:-1]):  # not listed step after step: decode the steps too
+            step = key // n
         spike_step[k, :m] = step
-        spike_id[k, :m] = key - step * n
+        spike_id[k, :m] = key - step.astype(np.int64) * n
 
 
 def _delivery_kernel_function():
