@@ -627,7 +627,7 @@ def run_sequence(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
-    th_off, learn, chunks, rows, conductance, kinds,
+    th_off, learn, chunks, serial, deliver, rows, conductance, kinds,
 ):
     """Simulate one sequence of ``n_steps`` steps.
 
@@ -636,12 +636,15 @@ def run_sequence(
     ``frame_steps`` steps).  ``learn`` (see :func:`simulate_batch_serial`)
     is None for a static run; otherwise the plastic synapses learn and
     ``data`` / ``th_off`` are updated in place.  ``chunks`` is None, or
-    ``(ranges, split_delivery)``: a large network's step is split into
-    that many neuron ranges (see :func:`_step_split`), and with
-    ``split_delivery`` (a static run, rows in target order) so is the
-    delivery of its spikes, in the next step's parallel region.  None-valued
-    arguments remove their branches before compilation, so a static run
-    never compiles the plasticity or the parallel code; likewise
+    the number of neuron ranges that a large network's step is split into
+    (see :func:`_step_split`); ``serial`` is None exactly when it is.
+    ``deliver`` is None where a step's spikes are not delivered all at once
+    after the step: in a plastic run (per spike) and in a split static run
+    whose rows are in target order (by the next step's parallel region).
+    None-valued arguments remove their branches before compilation (Numba
+    prunes ``x is None`` only for an ``x`` that is None, hence the pairs), so
+    a static run never compiles the plasticity, a serial run the parallel
+    code, and a split run the serial step or delivery; likewise
     ``pop_drive`` (None: no population has a background drive) and
     ``conductance`` (None: no population is conductance-based).  ``kinds``:
     each population's kind of step (:func:`lean_kinds`), and for each kind
@@ -676,11 +679,6 @@ def run_sequence(
     in_spiking = in_words.view(np.bool_)[:n_in]
     in_ids = np.empty(n_in, np.int64)
     row_layout, in_weight = rows  # static_row_layout's, and each input channel's one weight (uniform_row_weights)
-    # a split static run delivers a step's spikes in the next step's parallel region, each thread to its targets
-    split_delivery = False
-    if chunks is not None:
-        if learn is None:
-            split_delivery = chunks[1]
     n_pending, pending_slot = np.int64(0), np.int64(0)  # not literal zeros: one compiled _step_split, not two
     if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
         pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
@@ -717,13 +715,14 @@ def run_sequence(
                             in_kind, copies, live, fast)
             n_post = 0
         # 3. arrivals, exact integration, decay, threshold: one population at a time
+        n_fired = 0
         if chunks is not None:  # one large network: its step (and the last step's delivery) split over the threads
-            n_fired = _step_split(chunks[0], slot, fired_ids, n_pending, pending_slot, n_slots, indptr, indices,
+            n_fired = _step_split(chunks, slot, fired_ids, n_pending, pending_slot, n_slots, indptr, indices,
                                   data, delays, row_layout, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v,
                                   i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
                                   conductance, present)
             n_pending = np.int64(0)
-        else:
+        if serial is not None:
             n_fired = _step_populations(slot, 0, n_pops, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e,
                                         y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
                                         conductance, present)
@@ -731,11 +730,11 @@ def run_sequence(
         b = (t * n_bins) // n_steps
         if n_fired > 0:
             n_found = _fired_ids(fired_words, fired, fired_ids)
-            if split_delivery:  # delivered by the next step's parallel region (fired_ids is kept for it)
-                n_pending, pending_slot = n_found, slot
-            elif learn is None:  # the PSPs of all of this step's spikes
+            if deliver is not None:  # the PSPs of all of this step's spikes
                 _deliver_spikes(fired_ids, n_found, slot, n_slots, indptr, row_layout, indices, data, delays,
                                 ring_e, ring_i)
+            elif chunks is not None and learn is None:  # by the next step's parallel region (keeps fired_ids)
+                n_pending, pending_slot = n_found, slot
             for q in range(n_found):
                 j = fired_ids[q]
                 if record & REC_COUNTS:
@@ -804,7 +803,8 @@ def _batch_kernel(
     in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
-    spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, rows, conductance, kinds,
+    spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, serial, deliver, rows, conductance,
+    kinds,
 ):
     """The sequences ``seq_ids`` one after another, without the GIL (see :func:`simulate_batch_serial`)."""
     for q in range(seq_ids.shape[0]):
@@ -814,7 +814,8 @@ def _batch_kernel(
             dense_input, ev_ptr, ev_channel, in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
             indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
             v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
-            spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, rows, conductance, kinds,
+            spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, serial, deliver, rows,
+            conductance, kinds,
         )
 
 
@@ -879,9 +880,12 @@ def _kernel_args(args):
     in_weight = uniform_row_weights(common[9], common[11], syn_kind, False)  # input channels: all static
     rows = (static_row_layout(indptr, delays, data, syn_kind, pl_mode != 0), in_weight)
     largest = int(np.diff(pop_bounds).max(initial=0))
-    chunks = None
-    if n_chunks > 1 and largest >= n_chunks * MIN_CHUNK_NEURONS:  # (threads, deliver in the parallel region)
-        chunks = (np.int64(n_chunks), pl_mode == 0 and rows_in_target_order(indptr, common[16]))
+    chunks, split_delivery = None, False
+    if n_chunks > 1 and largest >= n_chunks * MIN_CHUNK_NEURONS:  # threads; deliver in the parallel region?
+        chunks = np.int64(n_chunks)
+        split_delivery = pl_mode == 0 and rows_in_target_order(indptr, common[16])
+    serial = np.int64(1) if chunks is None else None
+    deliver = np.int64(1) if pl_mode == 0 and not split_delivery else None
     conductance = np.int64(1) if np.any(pop_params[:, COND] != 0.0) else None
     v_inf = common[23] + common[24]  # v_rest + bias, as the kernel starts it
     fixed_drive = fixed_drives(pop_bounds, learn is not None, common[5], common[12])
@@ -890,7 +894,7 @@ def _kernel_args(args):
                                                                   th_off)
     # None: no population takes that kind of step, whose loop is then not compiled
     present = tuple(np.int64(1) if np.any(lean == kind) else None for kind in (FULL, LEAN, LEAN_SHARED))
-    return (*common, th_off, learn, chunks, rows, conductance, (lean, present))
+    return (*common, th_off, learn, chunks, serial, deliver, rows, conductance, (lean, present))
 
 
 def simulate_batch(*args, n_threads, chunks_per_thread=8):
