@@ -627,7 +627,7 @@ def run_sequence(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
-    th_off, learn, chunks, serial, deliver, rows, conductance, kinds,
+    th_off, learn, chunks, serial, deliver, rows, conductance, kinds, workspace,
 ):
     """Simulate one sequence of ``n_steps`` steps.
 
@@ -649,21 +649,29 @@ def run_sequence(
     ``conductance`` (None: no population is conductance-based).  ``kinds``:
     each population's kind of step (:func:`lean_kinds`), and for each kind
     (full, lean with arrays, lean shared) None where no population takes it.
+    ``workspace``: the state and scratch arrays (:func:`sequence_workspace`),
+    set to a sequence's start here.
     """
     n = v_rest.shape[0]
     n_pops = pop_bounds.shape[0] - 1
     n_slots = max_delay + 1
-    ring_e = np.zeros((n_slots, n), np.int64)
-    ring_i = np.zeros((n_slots, n), np.int64)
-    i_e, y_e, i_i, y_i = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
-    theta = np.zeros(n)
-    trace = np.zeros(n)
-    refr = np.zeros(n, np.int32)
-    fired_words = np.zeros((n + 7) // 8, np.uint64)  # the spike flags, read 8 at a time when scanned
-    fired = fired_words.view(np.bool_)[:n]
-    fired_ids = np.empty(n, np.int64)
-    v_inf = v_rest + bias
-    v = v_rest.copy()
+    ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, refr, fired_words, fired_ids, in_words, in_ids = \
+        workspace
+    fired = fired_words.view(np.bool_)[:n]  # the spike flags, read 8 at a time when scanned
+    for sl in range(n_slots):  # a fresh sequence: empty rings, rest, zero synaptic state and traces
+        for j in range(n):
+            ring_e[sl, j] = 0
+            ring_i[sl, j] = 0
+    for j in range(n):
+        v[j] = v_rest[j]
+        v_inf[j] = v_rest[j] + bias[j]
+        i_e[j] = 0.0
+        y_e[j] = 0.0
+        i_i[j] = 0.0
+        y_i[j] = 0.0
+        theta[j] = 0.0
+        trace[j] = 0.0
+        refr[j] = 0
     if v_init_mode == 1:
         key = step_key(seed, STREAM_INIT, 0)
         for p in range(n_pops):
@@ -675,9 +683,7 @@ def run_sequence(
     cap = spike_step.shape[1]
     n_spikes = 0
     n_in = in_indptr.shape[0] - 1
-    in_words = np.zeros((n_in + 7) // 8, np.uint64)  # this step's Poisson input spikes, as flags
-    in_spiking = in_words.view(np.bool_)[:n_in]
-    in_ids = np.empty(n_in, np.int64)
+    in_spiking = in_words.view(np.bool_)[:n_in]  # this step's Poisson input spikes, as flags
     row_layout, in_weight = rows  # static_row_layout's, and each input channel's one weight (uniform_row_weights)
     n_pending, pending_slot = np.int64(0), np.int64(0)  # not literal zeros: one compiled _step_split, not two
     if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
@@ -804,9 +810,10 @@ def _batch_kernel(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, serial, deliver, rows, conductance,
-    kinds,
+    kinds, workspace,
 ):
-    """The sequences ``seq_ids`` one after another, without the GIL (see :func:`simulate_batch_serial`)."""
+    """The sequences ``seq_ids`` one after another, without the GIL (see :func:`simulate_batch_serial`),
+    in one thread's ``workspace`` (:func:`sequence_workspace`)."""
     for q in range(seq_ids.shape[0]):
         k = seq_ids[q]
         run_sequence(
@@ -815,8 +822,25 @@ def _batch_kernel(
             indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
             v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
             spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, serial, deliver, rows,
-            conductance, kinds,
+            conductance, kinds, workspace,
         )
+
+
+def sequence_workspace(n, max_delay, n_inputs):
+    """The arrays a thread simulates its sequences in, allocated here (in NumPy) rather than in the kernel.
+
+    Returns ``(ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, refractory, fired_words,
+    fired_ids, in_words, in_ids)``: the fixed-point delay rings, the neuron state, the spike flags as
+    words and the list of their neurons, and the same for the input channels.  :func:`run_sequence`
+    sets them to a sequence's start.  (Allocated in the kernel, each kind of array cost Numba a
+    compilation of ``np.zeros`` or ``np.empty``: about 1.2 s of every program's first run.)
+    """
+    n_slots = max_delay + 1
+    words = (n + 7) // 8
+    return (np.zeros((n_slots, n), np.int64), np.zeros((n_slots, n), np.int64),
+            *(np.zeros(n) for _ in range(8)), np.zeros(n, np.int32),
+            np.zeros(words, np.uint64), np.zeros(n, np.int64),
+            np.zeros((n_inputs + 7) // 8, np.uint64), np.zeros(n_inputs, np.int64))
 
 
 def simulate_batch_serial(*args):
@@ -835,7 +859,12 @@ def simulate_batch_serial(*args):
     ``chunks=None``, and so on (see :func:`run_sequence`), so that the kernel compiled for it leaves those
     paths out.
     """
-    _batch_kernel(*_kernel_args(args))
+    _batch_kernel(*_kernel_args(args), _workspace_for(args))
+
+
+def _workspace_for(args):
+    """:func:`sequence_workspace` for the backend arguments ``args`` (their network's sizes)."""
+    return sequence_workspace(len(args[23]), int(args[19]), len(args[9]) - 1)
 
 
 def merged_populations(pop_bounds, pop_params, pop_drive, lean, v_inf, th_off):
@@ -916,7 +945,7 @@ def simulate_batch(*args, n_threads, chunks_per_thread=8):
     parts = [seq_ids[k:k + size] for k in range(0, len(seq_ids), size)]
 
     def run(part):
-        _batch_kernel(*kernel_args[:3], part, *kernel_args[4:])
+        _batch_kernel(*kernel_args[:3], part, *kernel_args[4:], _workspace_for(args))
 
     with ThreadPoolExecutor(max_workers=min(n_threads, len(parts))) as pool:
         list(pool.map(run, parts))  # re-raises a worker's exception here
