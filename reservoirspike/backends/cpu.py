@@ -538,13 +538,13 @@ def _step_split(n_chunks, slot, pending, n_pending, pending_slot, n_slots, indpt
     compilation short.  Returns how many neurons fired.
     """
     n = v.shape[0]
-    fired_in = np.zeros(n_chunks, np.int64)
-    for c in prange(n_chunks):
-        fired_in[c] = _range_step(c * n // n_chunks, (c + 1) * n // n_chunks, slot, pending, n_pending, pending_slot,
-                                  n_slots, indptr, indices, data, delays, rows, pop_bounds, pop_params, trace_decay,
-                                  ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean,
-                                  with_trace, conductance, present)
-    return fired_in.sum()
+    n_fired = 0
+    for c in prange(n_chunks):  # an integer sum: the same in any order
+        n_fired += _range_step(c * n // n_chunks, (c + 1) * n // n_chunks, slot, pending, n_pending, pending_slot,
+                               n_slots, indptr, indices, data, delays, rows, pop_bounds, pop_params, trace_decay,
+                               ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean,
+                               with_trace, conductance, present)
+    return n_fired
 
 
 @njit(cache=True)
