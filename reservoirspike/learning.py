@@ -83,7 +83,7 @@ class LearningState:
 
     def network(self, base):
         """``base`` with the learned weights and thresholds."""
-        return base.with_data(self.data.copy(), threshold=self.th_off.copy())
+        return base.with_data(self.data, threshold=self.th_off.copy())  # with_data copies the weights
 
     def summary(self):
         """Mean plastic weight and the fractions at the bounds (STDP synapses), per kind."""

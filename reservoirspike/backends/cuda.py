@@ -724,7 +724,7 @@ class _DeviceMemory:
 
         key = self._key(array)
         hit = self._constants.get(key) if slot is None else self._slots.get(slot)
-        if hit is None or hit[0] is not array or (slot is not None and hit[2] != key):
+        if hit is None or hit[0] is not array or hit[2] != key:
             hit = (array, cuda.to_device(np.ascontiguousarray(array)), key)
             if slot is not None:
                 self._slots[slot] = hit
