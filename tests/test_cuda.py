@@ -206,6 +206,10 @@ def test_resident_kernel_is_refused_where_it_does_not_apply():
     gpu.LAUNCH.kernel = "fast"
     with pytest.raises(ValueError, match="LAUNCH.kernel must be 'auto', 'general' or 'resident', got 'fast'"):
         simulate(_net(), np.full((1, 4, 5), 0.5), backend="cuda", encoder="poisson", random_state=0)
+    gpu.LAUNCH.kernel = "auto"
+    gpu.LAUNCH.lean = "False"
+    with pytest.raises(ValueError, match="LAUNCH.lean must be True or False, got 'False'"):
+        simulate(_net(), np.full((1, 4, 5), 0.5), backend="cuda", encoder="poisson", random_state=0)
 
 
 def test_current_input_adaptive_neurons_uniform_start_steps_and_state():

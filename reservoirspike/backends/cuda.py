@@ -810,6 +810,8 @@ def simulate_batch(
         raise ValueError(f"LAUNCH.team must be 'auto', 'block' or 'grid', got {LAUNCH.team!r}")
     if LAUNCH.kernel not in ("auto", "general", "resident"):
         raise ValueError(f"LAUNCH.kernel must be 'auto', 'general' or 'resident', got {LAUNCH.kernel!r}")
+    if not isinstance(LAUNCH.lean, (bool, np.bool_)):  # a string such as "False" would read as true
+        raise ValueError(f"LAUNCH.lean must be True or False, got {LAUNCH.lean!r}")
     if LAUNCH.team == "auto":
         grid_mode = n >= LAUNCH.grid_mode_neurons and (plastic_run or n_seq < n_sm)
     else:
