@@ -25,6 +25,7 @@ A spike is emitted at the end of a step when ``V >= v_threshold + A``; then
 """
 
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
 import numpy as np
 
@@ -108,7 +109,8 @@ class LIF:
         return {"tau_m": self.tau_m, "tau_e": self.tau_e, "tau_i": self.tau_i}
 
     def check_dt(self, dt):
-        """Raise if ``dt`` is not smaller than every time constant."""
+        """Raise if ``dt`` is not a positive number smaller than every time constant."""
+        check_positive("dt", dt)
         for name, tau in self.time_constants().items():
             if not dt < tau:
                 raise ValueError(
@@ -175,6 +177,8 @@ def _drive_increment(model, dt):
     same update.  Returns (offset (3,), gain (3, 3)).
     """
     alpha = model.synapse == "alpha"
+    if model.noise_mean == 0.0 and model.noise_std == 0.0:  # no drive: no increment (and no matrix functions)
+        return np.zeros(3), np.zeros((3, 3))
     tm, ts = model.tau_m, model.tau_e
     if alpha:
         A = np.array([[-1 / tm, 1 / tm, 0.0], [0.0, -1 / ts, 1 / ts], [0.0, 0.0, -1 / ts]])
@@ -215,6 +219,22 @@ def propagators(model, dt):
     acting on (V, I_e, y_e).
     """
     model.check_dt(dt)
+    try:
+        table = _cached_propagators(model, float(dt))
+    except TypeError:  # a model with an unhashable field: computed afresh
+        table = _propagators(model, float(dt))
+    return {key: value.copy() if isinstance(value, np.ndarray) else value for key, value in table.items()}
+
+
+@lru_cache(maxsize=256)
+def _cached_propagators(model, dt):
+    """:func:`_propagators`, kept: every run asks for them, and SciPy's matrix functions wake BLAS threads
+    that then spin on a core for a while (on a 2-core machine, against the simulation's own threads)."""
+    return _propagators(model, dt)
+
+
+def _propagators(model, dt):
+    """The table of :func:`propagators`, computed."""
     adaptive = isinstance(model, AdaptiveLIF)
     alpha = model.synapse == "alpha"
     p_mm, p_me, p_mye, p_ee, p_eye, p_yye = _synapse_propagators(model.tau_m, model.tau_e, dt, alpha)

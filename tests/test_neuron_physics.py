@@ -136,3 +136,20 @@ def test_background_noise_has_the_ornstein_uhlenbeck_statistics():
     assert abs(v.var() / (sigma**2 * ts**2 / (2 * (ts + tm))) - 1) < 0.06
     # different neurons see independent noise
     assert abs(np.corrcoef(cur[:, 0], cur[:, 1])[0, 1]) < 0.1
+
+
+def test_propagators_are_kept_but_each_caller_gets_its_own_table():
+    from reservoirspike.neurons import propagators
+
+    noisy = LIF(noise_mean=0.5, noise_std=1.0)
+    first = propagators(noisy, 0.1)
+    first["drive_gain"][:] = 99.0  # a caller changing its table changes no one else's
+    first["p_mm"] = 0.0
+    second = propagators(noisy, 0.1)
+    assert second["p_mm"] == pytest.approx(np.exp(-0.1 / noisy.tau_m), rel=1e-12)
+    assert np.all(second["drive_gain"] != 99.0) and np.any(second["drive_gain"] != 0.0)
+    assert second["drive_offset"][1] > 0.0  # a positive mean drive raises I_e
+    quiet = propagators(LIF(), 0.1)  # no background drive: exactly none
+    assert np.all(quiet["drive_offset"] == 0.0) and np.all(quiet["drive_gain"] == 0.0)
+    with pytest.raises(ValueError, match="dt"):
+        propagators(noisy, 0.0)
