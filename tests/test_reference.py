@@ -4,7 +4,8 @@ import numba
 import numpy as np
 import pytest
 
-from reservoirspike import AdaptiveLIF, LIF, PoissonEncoder, connect_inputs, random_reservoir, simulate
+from reservoirspike import (AdaptiveLIF, EventStream, LIF, PoissonEncoder, SpikeEncoder, connect_inputs,
+                            random_reservoir, simulate)
 from reservoirspike._rng import derive_seed
 
 from reference import reference_simulate
@@ -326,6 +327,91 @@ def test_split_step_and_delivery_over_threads_give_the_serial_spikes_and_the_ref
     np.testing.assert_array_equal(one.final, two.final)
     for a, b in zip(one.spike_steps(0), two.spike_steps(0)):
         np.testing.assert_array_equal(a, b)
+    ref = reference_simulate(net, rates[0] * net.dt / 1000.0, derive_seed(7), "poisson", frame_steps=1)
+    _assert_same_spikes(two, ref)
+
+
+def _one_delay_a_row(net, n_delays=4):
+    """The same network with each row's synapses sharing one delay (1 to ``n_delays`` steps, by row)."""
+    from dataclasses import replace
+
+    row = np.repeat(np.arange(net.n_neurons), np.diff(net.indptr))
+    return replace(net, delays=(1 + row % n_delays).astype(net.delays.dtype))
+
+
+def _spy_kernel_args(monkeypatch):
+    """Record the kernel arguments of each run (the last, ``clear_after``, is None where the neuron loops
+    clear the ring entries they read)."""
+    from reservoirspike.backends import cpu
+
+    seen, kernel_args = [], cpu._kernel_args
+    monkeypatch.setattr(cpu, "_kernel_args", lambda args: seen.append(kernel_args(args)) or seen[-1])
+    return seen
+
+
+# always entry by entry, the default, always whole
+CLEAR_RATIOS = [1e-12, 8.0, 1e12]
+
+
+@pytest.mark.parametrize("ratio", CLEAR_RATIOS)
+@pytest.mark.parametrize("inputs, sign", [("poisson", "excitatory"), ("poisson", "inhibitory"),
+                                          ("events", "excitatory")])
+def test_read_slots_cleared_entry_by_entry_or_whole_give_the_reference(ratio, inputs, sign, monkeypatch):
+    """Rows that write to different slots (one delay a row), inputs to either ring, and for events a step
+    with more events than channels (which that step clears whole)."""
+    from reservoirspike.backends import cpu
+
+    monkeypatch.setattr(cpu, "SPARSE_CLEAR_RATIO", ratio)
+    monkeypatch.setattr(cpu, "SPARSE_CLEAR_NEURONS", 100)
+    seen = _spy_kernel_args(monkeypatch)
+    net = random_reservoir(150, connectivity=0.15, weights={"E": 1.5, "I": -4.0}, delay=0.5, dt=0.5,
+                           bias=(12.0, 22.0), random_state=8)
+    net = connect_inputs(_one_delay_a_row(net), 6, connectivity=0.4, weight=9.0, sign=sign, random_state=9,
+                         weight_distribution="lognormal", weight_cv=0.3)  # one sign, not one weight
+    if inputs == "poisson":
+        rates = np.random.default_rng(2).uniform(100, 400, size=(8, 6))
+        _assert_poisson_run_equals_reference(net, rates, seed=3, steps_per_frame=50)
+    else:
+        rng = np.random.default_rng(4)
+        steps = np.concatenate([rng.integers(0, 400, 300), np.full(10, 200)])  # step 200: 10 events, 6 channels
+        channels = np.concatenate([rng.integers(0, 6, 300), np.arange(10) % 6])
+        times = (steps + 0.5) * net.dt
+        res = simulate(net, [EventStream(times, channels, 400 * net.dt)], encoder=SpikeEncoder(6),
+                       record=("spikes",), random_state=3)
+        _assert_same_spikes(res, reference_simulate(net, (400, steps, channels), derive_seed(3), "events"))
+    assert seen and seen[0][-1] is not None  # the slots were cleared after the loop
+
+
+def test_neuron_loops_clear_what_they_read_in_small_networks_and_rows_of_several_delays(monkeypatch):
+    from reservoirspike.backends import cpu
+
+    seen = _spy_kernel_args(monkeypatch)
+    one_delay = _one_delay_a_row(_net())
+    simulate(one_delay, np.zeros((1, 10, 6)), record=("counts",))
+    assert seen[-1][-1] is None  # 120 neurons: the rings stay in the caches
+    monkeypatch.setattr(cpu, "SPARSE_CLEAR_NEURONS", 100)
+    simulate(one_delay, np.zeros((1, 10, 6)), record=("counts",))
+    assert seen[-1][-1] is not None
+    simulate(_net(delay=(1.0, 5.0)), np.zeros((1, 10, 6)), record=("counts",))
+    assert seen[-1][-1] is None  # a row writes to several slots
+    simulate(_one_delay_a_row(_net(sign="mixed")), np.zeros((1, 10, 6)), record=("counts",))
+    assert seen[-1][-1] is None  # an input channel writes to both rings
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two Numba threads")
+def test_split_step_of_rows_of_one_delay_equals_reference(monkeypatch):
+    """Rows that a serial run would clear after the loop; split, each thread clears what it reads."""
+    from reservoirspike.backends import cpu
+
+    monkeypatch.setattr(cpu, "MIN_CHUNK_NEURONS", 100)
+    monkeypatch.setattr(cpu, "SPARSE_CLEAR_NEURONS", 100)
+    seen = _spy_kernel_args(monkeypatch)
+    net = random_reservoir(450, connectivity=0.05, weights={"E": 1.5, "I": -3.0}, delay=0.5, bias=(10.0, 16.0),
+                           dt=0.5, random_state=5)
+    net = connect_inputs(_one_delay_a_row(net), 3, connectivity=0.3, weight=2.0, sign="mixed", random_state=6)
+    rates = np.full((1, 400, 3), 40.0)
+    two = simulate(net, rates, encoder=RATES_HZ, record=("spikes",), n_jobs=2, random_state=7)
+    assert seen[-1][-7] == 2 and seen[-1][-1] is None  # split in two, each thread clears what it reads
     ref = reference_simulate(net, rates[0] * net.dt / 1000.0, derive_seed(7), "poisson", frame_steps=1)
     _assert_same_spikes(two, ref)
 

@@ -243,15 +243,82 @@ def _deliver_static(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_
 
 
 @step_jit()
-def _deliver_spikes(ids, n_ids, slot, n_slots, indptr, rows, indices, data, delays, ring_e, ring_i):
+def _deliver_spikes(ids, n_ids, slot, n_slots, indptr, rows, indices, data, delays, ring_e, ring_i, clear_after,
+                    listed, n_listed):
     """The whole static rows of the neurons ``ids[:n_ids]``, which fired in ``slot``: one call a step.
 
     :func:`_deliver_row` is inlined here; called once a spike, it cost about 15 ns a call in passing
-    its arguments alone.
+    its arguments alone.  Where :func:`_clear_slot` clears the slots (``clear_after`` not None), each
+    row is also listed for it: ``listed[s, :n_listed[s]]`` are the rows that wrote to slot ``s``.  A
+    neuron fires at most once a step, so it is listed at most once in a slot between two clearings.
     """
+    row_delay = rows[0]
     for q in range(n_ids):
         j = ids[q]
         _deliver_row(indptr[j], indptr[j + 1], j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i)
+        if clear_after is not None:
+            s = slot + row_delay[j]  # 1 <= delay < n_slots: wrap once
+            if s >= n_slots:
+                s -= n_slots
+            listed[s, n_listed[s]] = j
+            n_listed[s] += 1
+
+
+# Clearing the ring entries that a step has read.  The neuron loops clear each entry they read, which in the
+# lean loop is 16 of a neuron's 45 bytes of stores a step, although a step's spikes reach a few per cent of
+# the neurons of a large network.  So in a serial static run of at least SPARSE_CLEAR_NEURONS neurons whose
+# rows and input channels each write to one ring (one sign), the rows to one slot (one delay)
+# (``clear_after`` not None), the lean loop only reads, and _clear_slot then clears the slot either entry by
+# entry, at the targets of the rows that wrote to it (the rows of the neurons that fired ``delay`` steps
+# before, and this step's input channels), or whole.  Setting an entry of the slot just read to zero is
+# always harmless, so a row is cleared in full, and so are entries that a full or conductance-based loop
+# cleared already.
+
+#: a slot is cleared entry by entry when its rows reach at most one entry in this many; a scattered store
+#: costs several streamed ones (read when a run starts)
+SPARSE_CLEAR_RATIO = 8.0
+
+#: smaller networks clear in the neuron loop: their rings stay in the core's caches, where clearing there
+#: cost less than a pass of its own (the batch workload's 1000 neurons: 1.62 -> 1.84 us a step)
+SPARSE_CLEAR_NEURONS = 2048
+
+
+@step_jit(inline="always")  # a function of its own cost 0.3-0.5 s more compilation
+def _clear_slot(slot, ratio, ring_e, ring_i, indptr, indices, row_ring, listed, n_listed, channels, n_channels,
+                in_indptr, in_indices, in_ring):
+    """Zero both rings' ``slot`` after the lean neuron step has read it, and forget the rows listed for it.
+
+    Entry by entry where the rows listed for the slot (see :func:`_deliver_spikes`) and this step's
+    input channels ``channels[:n_channels]`` reach at most one entry in ``ratio``; else (and for a
+    ``ratio`` of NaN) every entry.
+    Each row and channel wrote to one ring, ``row_ring`` / ``in_ring`` (1 excitatory, -1 inhibitory).
+    """
+    re = ring_e[slot]
+    ri = ring_i[slot]
+    n_rows = n_listed[slot]
+    work = 0
+    for q in range(n_rows):
+        j = listed[slot, q]
+        work += indptr[j + 1] - indptr[j]
+    for q in range(n_channels):
+        c = channels[q]
+        work += in_indptr[c + 1] - in_indptr[c]
+    n_listed[slot] = 0
+    if not work * ratio <= re.shape[0]:  # NaN: whole
+        for i in range(re.shape[0]):
+            re[i] = 0
+            ri[i] = 0
+        return
+    for q in range(n_rows):
+        j = listed[slot, q]
+        ring = re if row_ring[j] > 0 else ri
+        for s in range(np.uint64(indptr[j]), np.uint64(indptr[j + 1])):
+            ring[np.uint32(indices[s])] = 0
+    for q in range(n_channels):
+        c = channels[q]
+        ring = re if in_ring[c] > 0 else ri
+        for s in range(np.uint64(in_indptr[c]), np.uint64(in_indptr[c + 1])):
+            ring[np.uint32(in_indices[s])] = 0
 
 
 def _is_lean(pp):
@@ -314,13 +381,14 @@ def _per_neuron_overload(values, j):
 
 
 @step_jit(error_model="numpy")
-def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, refr, trace, fired, with_trace):
+def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, refr, trace, fired, with_trace,
+                          clear_after):
     """:func:`_population_step` for a population that :func:`_is_lean` accepts, bit for bit.
 
-    The loop leaves out what stays zero (y_e, y_i, theta) and, without
-    ``with_trace``, the spike trace, which only snapshots read: a step
-    streams about 100 bytes a neuron instead of 170, and large populations
-    are bound by that memory traffic.  ``0.0 + x == x`` and ``x + 0.0``
+    The loop leaves out what stays zero (y_e, y_i, theta) and the spike
+    trace, which only snapshots read (``with_trace``: a pass of its own
+    updates it): a step streams about 75 bytes a neuron instead of 170,
+    and large populations are bound by that memory traffic.  ``0.0 + x == x`` and ``x + 0.0``
     compares as ``x``, so the arithmetic is that of the full step.
     ``v_inf`` and ``th_off`` are arrays, or numbers that every neuron
     shares (:data:`LEAN_SHARED`; compiled as a loop of its own).
@@ -338,8 +406,9 @@ def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, r
     for j in range(v.shape[0]):
         ye = np.float64(re[j])
         yi = np.float64(ri[j])
-        re[j] = 0
-        ri[j] = 0
+        if clear_after is None:  # else _clear_slot clears the slot after the loop
+            re[j] = 0
+            ri[j] = 0
         ie, ii = i_e[j], i_i[j]
         v_new = membrane_step(v[j], per_neuron(v_inf, j), p_mm, ie, p_me, ye, p_mye, ii, p_mi, yi, p_myi)
         r = refr[j]
@@ -351,14 +420,15 @@ def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, r
         n_fired += f
         v[j] = v_reset if f else vj
         refr[j] = ref if f else max(r - 1, 0)
-        if with_trace:
-            trace[j] = trace[j] * trace_decay + (1.0 if f else 0.0)
+    if with_trace:  # a pass of its own: tested in the loop, it left masked loads and stores of the trace there
+        for j in range(v.shape[0]):
+            trace[j] = trace[j] * trace_decay + (1.0 if fired[j] else 0.0)
     return n_fired
 
 
 @step_jit(error_model="numpy")
 def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired,
-                     lean, with_trace, conductance, full, lean_arrays, lean_shared):
+                     lean, with_trace, conductance, full, lean_arrays, lean_shared, clear_after):
     """Advance one population (views of its neurons) by one step; returns its spike count.
 
     ``pp`` is the population's parameter row: scalars here, so the loop
@@ -374,10 +444,10 @@ def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_o
     """
     if lean_shared is not None and lean == LEAN_SHARED:
         return _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf[0], th_off[0], refr, trace, fired,
-                                     with_trace)
+                                     with_trace, clear_after)
     if lean_arrays is not None and lean != FULL:  # LEAN (a LEAN_SHARED population could take it too)
         return _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, refr, trace, fired,
-                                     with_trace)
+                                     with_trace, clear_after)
     if full is None:  # every population took a branch above
         return 0
     v_reset, v_th, ref = pp[V_RESET], pp[V_TH], np.int32(pp[REF])
@@ -460,11 +530,12 @@ MIN_CHUNK_NEURONS = 40_000
 
 @step_jit()
 def _step_populations(slot, p_lo, p_hi, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i,
-                      v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance, present):
+                      v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance, present, clear_after):
     """Step 3 for populations ``p_lo:p_hi``, on their views of the state; returns how many neurons fired.
 
     The views are taken here, in a function compiled without reference counting: taken in the kernel,
-    each would cost an atomic increment and decrement at every step.
+    each would cost an atomic increment and decrement at every step.  ``clear_after``: see
+    :func:`_clear_slot`.
     """
     re = ring_e[slot]
     ri = ring_i[slot]
@@ -475,7 +546,7 @@ def _step_populations(slot, p_lo, p_hi, pop_bounds, pop_params, trace_decay, rin
         n_fired += _population_step(
             pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
             i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi],
-            fired[lo:hi], lean[p], with_trace, conductance, full, lean_arrays, lean_shared,
+            fired[lo:hi], lean[p], with_trace, conductance, full, lean_arrays, lean_shared, clear_after,
         )
     return n_fired
 
@@ -519,7 +590,7 @@ def _range_step(lo, hi, slot, pending, n_pending, pending_slot, n_slots, indptr,
             n_fired += _population_step(pop_params[p], trace_decay, re[a:b], ri[a:b], v[a:b], i_e[a:b], y_e[a:b],
                                         i_i[a:b], y_i[a:b], v_inf[a:b], th_off[a:b], refr[a:b], theta[a:b],
                                         trace[a:b], fired[a:b], lean[p], with_trace, conductance, full,
-                                        lean_arrays, lean_shared)
+                                        lean_arrays, lean_shared, None)  # each range clears what it reads
     return n_fired
 
 
@@ -627,7 +698,7 @@ def run_sequence(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state,
-    th_off, learn, chunks, serial, deliver, rows, conductance, kinds, workspace,
+    th_off, learn, chunks, serial, deliver, rows, conductance, kinds, clear_after, workspace,
 ):
     """Simulate one sequence of ``n_steps`` steps.
 
@@ -649,19 +720,22 @@ def run_sequence(
     ``conductance`` (None: no population is conductance-based).  ``kinds``:
     each population's kind of step (:func:`lean_kinds`), and for each kind
     (full, lean with arrays, lean shared) None where no population takes it.
+    ``clear_after``: None where the neuron loops clear the ring entries they
+    read, else :func:`_clear_slot` clears them after the loop.
     ``workspace``: the state and scratch arrays (:func:`sequence_workspace`),
     set to a sequence's start here.
     """
     n = v_rest.shape[0]
     n_pops = pop_bounds.shape[0] - 1
     n_slots = max_delay + 1
-    ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, refr, fired_words, fired_ids, in_words, in_ids = \
-        workspace
+    (ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, refr, fired_words, fired_ids, in_words, in_ids,
+     listed, n_listed) = workspace
     fired = fired_words.view(np.bool_)[:n]  # the spike flags, read 8 at a time when scanned
     for sl in range(n_slots):  # a fresh sequence: empty rings, rest, zero synaptic state and traces
         for j in range(n):
             ring_e[sl, j] = 0
             ring_i[sl, j] = 0
+        n_listed[sl] = 0
     for j in range(n):
         v[j] = v_rest[j]
         v_inf[j] = v_rest[j] + bias[j]
@@ -684,7 +758,9 @@ def run_sequence(
     n_spikes = 0
     n_in = in_indptr.shape[0] - 1
     in_spiking = in_words.view(np.bool_)[:n_in]  # this step's Poisson input spikes, as flags
-    row_layout, in_weight = rows  # static_row_layout's, and each input channel's one weight (uniform_row_weights)
+    # static_row_layout's; each input channel's one weight (uniform_row_weights) and ring (its sign);
+    # SPARSE_CLEAR_RATIO (see _clear_slot)
+    row_layout, in_weight, in_ring, clear_ratio = rows
     n_pending, pending_slot = np.int64(0), np.int64(0)  # not literal zeros: one compiled _step_split, not two
     if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
         pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
@@ -707,14 +783,24 @@ def run_sequence(
         # 1. background drive
         if pop_drive is not None:
             _background_drives(step_key(seed, STREAM_NOISE, t), pop_bounds, pop_params, pop_drive, v, i_e, y_e)
-        # 2. input spikes of this step go straight into the current slot
+        # 2. input spikes of this step go straight into the current slot; in_ids[:n_in_now] lists their
+        # channels for clearing the slot (where it cannot hold them, the slot is cleared whole)
+        n_in_now = 0
+        ratio = clear_ratio
         if input_mode == INPUT_POISSON:
             _poisson_draws(step_key(seed, STREAM_INPUT, t), dense_input, frame, in_spiking)
-            for q in range(_fired_ids(in_words, in_spiking, in_ids)):
+            n_in_now = _fired_ids(in_words, in_spiking, in_ids)
+            for q in range(n_in_now):
                 _add_input_spike(in_ids[q], slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
         elif input_mode == INPUT_EVENTS:
+            if ev_ptr[row + 1] - ev_ptr[row] > n_in:  # a channel may have several events
+                ratio = np.nan  # clear the slot whole
             for e in range(ev_ptr[row], ev_ptr[row + 1]):
-                _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
+                c = ev_channel[e]
+                _add_input_spike(c, slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
+                if ratio == ratio:  # not NaN
+                    in_ids[n_in_now] = c
+                    n_in_now += 1
         if learn is not None and (arr_cnt[slot] > 0 or n_post > 0):  # time stamp t: arrivals, then step t - 1's spikes
             _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices,
                             data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
@@ -731,14 +817,17 @@ def run_sequence(
         if serial is not None:
             n_fired = _step_populations(slot, 0, n_pops, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e,
                                         y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
-                                        conductance, present)
+                                        conductance, present, clear_after)
+            if clear_after is not None:
+                _clear_slot(slot, ratio, ring_e, ring_i, indptr, indices, row_layout[1], listed, n_listed, in_ids,
+                            n_in_now, in_indptr, in_indices, in_ring)
         # 4. bookkeeping and delivery of this step's spikes
         b = (t * n_bins) // n_steps
         if n_fired > 0:
             n_found = _fired_ids(fired_words, fired, fired_ids)
             if deliver is not None:  # the PSPs of all of this step's spikes
                 _deliver_spikes(fired_ids, n_found, slot, n_slots, indptr, row_layout, indices, data, delays,
-                                ring_e, ring_i)
+                                ring_e, ring_i, clear_after, listed, n_listed)
             elif chunks is not None and learn is None:  # by the next step's parallel region (keeps fired_ids)
                 n_pending, pending_slot = n_found, slot
             for q in range(n_found):
@@ -810,7 +899,7 @@ def _batch_kernel(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, serial, deliver, rows, conductance,
-    kinds, workspace,
+    kinds, clear_after, workspace,
 ):
     """The sequences ``seq_ids`` one after another, without the GIL (see :func:`simulate_batch_serial`),
     in one thread's ``workspace`` (:func:`sequence_workspace`)."""
@@ -822,25 +911,28 @@ def _batch_kernel(
             indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
             v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
             spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, serial, deliver, rows,
-            conductance, kinds, workspace,
+            conductance, kinds, clear_after, workspace,
         )
 
 
-def sequence_workspace(n, max_delay, n_inputs):
+def sequence_workspace(n, max_delay, n_inputs, sparse_clear=False):
     """The arrays a thread simulates its sequences in, allocated here (in NumPy) rather than in the kernel.
 
     Returns ``(ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, refractory, fired_words,
-    fired_ids, in_words, in_ids)``: the fixed-point delay rings, the neuron state, the spike flags as
-    words and the list of their neurons, and the same for the input channels.  :func:`run_sequence`
-    sets them to a sequence's start.  (Allocated in the kernel, each kind of array cost Numba a
-    compilation of ``np.zeros`` or ``np.empty``: about 1.2 s of every program's first run.)
+    fired_ids, in_words, in_ids, listed, n_listed)``: the fixed-point delay rings, the neuron state,
+    the spike flags as words and the list of their neurons, the same for the input channels, and the
+    rows that wrote to each ring slot (:func:`_deliver_spikes`; no room for them unless
+    ``sparse_clear``).  :func:`run_sequence` sets them to a sequence's start.  (Allocated in the kernel,
+    each kind of array cost Numba a compilation of ``np.zeros`` or ``np.empty``: about 1.2 s of every
+    program's first run.)
     """
     n_slots = max_delay + 1
     words = (n + 7) // 8
     return (np.zeros((n_slots, n), np.int64), np.zeros((n_slots, n), np.int64),
             *(np.zeros(n) for _ in range(8)), np.zeros(n, np.int32),
             np.zeros(words, np.uint64), np.zeros(n, np.int64),
-            np.zeros((n_inputs + 7) // 8, np.uint64), np.zeros(n_inputs, np.int64))
+            np.zeros((n_inputs + 7) // 8, np.uint64), np.zeros(n_inputs, np.int64),
+            np.zeros((n_slots, n if sparse_clear else 0), np.int32), np.zeros(n_slots, np.int64))
 
 
 def simulate_batch_serial(*args):
@@ -859,12 +951,14 @@ def simulate_batch_serial(*args):
     ``chunks=None``, and so on (see :func:`run_sequence`), so that the kernel compiled for it leaves those
     paths out.
     """
-    _batch_kernel(*_kernel_args(args), _workspace_for(args))
+    kernel_args = _kernel_args(args)
+    _batch_kernel(*kernel_args, _workspace_for(kernel_args))
 
 
-def _workspace_for(args):
-    """:func:`sequence_workspace` for the backend arguments ``args`` (their network's sizes)."""
-    return sequence_workspace(len(args[23]), int(args[19]), len(args[9]) - 1)
+def _workspace_for(kernel_args):
+    """:func:`sequence_workspace` for the kernel arguments ``kernel_args`` (their network's sizes)."""
+    sparse_clear = kernel_args[-1] is not None  # clear_after: see _kernel_args
+    return sequence_workspace(len(kernel_args[23]), int(kernel_args[19]), len(kernel_args[9]) - 1, sparse_clear)
 
 
 def merged_populations(pop_bounds, pop_params, pop_drive, lean, v_inf, th_off):
@@ -907,12 +1001,20 @@ def _kernel_args(args):
         layout = (*layout, fast)
         learn = (np.int64(pl_mode), pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout)
     in_weight = uniform_row_weights(common[9], common[11], syn_kind, False)  # input channels: all static
-    rows = (static_row_layout(indptr, delays, data, syn_kind, pl_mode != 0), in_weight)
+    in_ring = static_row_layout(common[9], None, common[11], syn_kind, False)[1]
+    row_layout = static_row_layout(indptr, delays, data, syn_kind, pl_mode != 0)
     largest = int(np.diff(pop_bounds).max(initial=0))
     chunks, split_delivery = None, False
     if n_chunks > 1 and largest >= n_chunks * MIN_CHUNK_NEURONS:  # threads; deliver in the parallel region?
         chunks = np.int64(n_chunks)
         split_delivery = pl_mode == 0 and rows_in_target_order(indptr, common[16])
+    # read slots cleared after the loop in a serial static run of a large network whose rows each write to
+    # one slot with one sign (see _clear_slot); plastic arrivals are not listed
+    sparse_clear = bool(pl_mode == 0 and chunks is None and len(indptr) - 1 >= SPARSE_CLEAR_NEURONS
+                        and np.all((row_layout[0] > 0) | (np.diff(indptr) == 0))
+                        and np.all((in_ring != 0) | (np.diff(common[9]) == 0)))
+    rows = (row_layout, in_weight, in_ring, np.float64(SPARSE_CLEAR_RATIO))
+    clear_after = np.int64(1) if sparse_clear else None
     serial = np.int64(1) if chunks is None else None
     deliver = np.int64(1) if pl_mode == 0 and not split_delivery else None
     conductance = np.int64(1) if np.any(pop_params[:, COND] != 0.0) else None
@@ -923,7 +1025,7 @@ def _kernel_args(args):
                                                                   th_off)
     # None: no population takes that kind of step, whose loop is then not compiled
     present = tuple(np.int64(1) if np.any(lean == kind) else None for kind in (FULL, LEAN, LEAN_SHARED))
-    return (*common, th_off, learn, chunks, serial, deliver, rows, conductance, (lean, present))
+    return (*common, th_off, learn, chunks, serial, deliver, rows, conductance, (lean, present), clear_after)
 
 
 def simulate_batch(*args, n_threads, chunks_per_thread=8):
@@ -945,7 +1047,7 @@ def simulate_batch(*args, n_threads, chunks_per_thread=8):
     parts = [seq_ids[k:k + size] for k in range(0, len(seq_ids), size)]
 
     def run(part):
-        _batch_kernel(*kernel_args[:3], part, *kernel_args[4:], _workspace_for(args))
+        _batch_kernel(*kernel_args[:3], part, *kernel_args[4:], _workspace_for(kernel_args))
 
     with ThreadPoolExecutor(max_workers=min(n_threads, len(parts))) as pool:
         list(pool.map(run, parts))  # re-raises a worker's exception here
