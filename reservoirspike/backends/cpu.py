@@ -793,14 +793,15 @@ def run_sequence(
             for q in range(n_in_now):
                 _add_input_spike(in_ids[q], slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
         elif input_mode == INPUT_EVENTS:
-            if ev_ptr[row + 1] - ev_ptr[row] > n_in:  # a channel may have several events
-                ratio = np.nan  # clear the slot whole
             for e in range(ev_ptr[row], ev_ptr[row + 1]):
-                c = ev_channel[e]
-                _add_input_spike(c, slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
-                if ratio == ratio:  # not NaN
-                    in_ids[n_in_now] = c
-                    n_in_now += 1
+                _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
+            if clear_after is not None:
+                if ev_ptr[row + 1] - ev_ptr[row] > n_in:  # a channel may have several events
+                    ratio = np.nan  # clear the slot whole
+                else:
+                    for e in range(ev_ptr[row], ev_ptr[row + 1]):
+                        in_ids[n_in_now] = ev_channel[e]
+                        n_in_now += 1
         if learn is not None and (arr_cnt[slot] > 0 or n_post > 0):  # time stamp t: arrivals, then step t - 1's spikes
             _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices,
                             data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
