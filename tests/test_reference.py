@@ -525,3 +525,14 @@ def test_portable_trailing_zeros_matches_numbas_intrinsic():
                             np.random.default_rng(0).integers(1, 2**63, 200, dtype=np.uint64)])
     for w in words:
         assert trailing_zeros_portable(w) == intrinsic(w), w
+
+
+@pytest.mark.parametrize("shape, dtype", [(5, np.float64), ((3, 7), np.int64), (13, np.int32), (0, np.uint64)])
+def test_aligned_zeros_start_on_a_cache_line(shape, dtype):
+    from reservoirspike.backends.cpu import ALIGNMENT, aligned_zeros, sequence_workspace
+
+    a = aligned_zeros(shape, dtype)
+    assert a.shape == np.zeros(shape).shape and a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable
+    assert not np.any(a) and (a.size == 0 or a.ctypes.data % ALIGNMENT == 0)
+    ring_e, ring_i, v, *_ = sequence_workspace(40, 3, 2)
+    assert all(x.ctypes.data % ALIGNMENT == 0 for x in (ring_e, ring_i, v, ring_e[1], ring_i[3]))

@@ -916,6 +916,24 @@ def _batch_kernel(
         )
 
 
+#: bytes the workspace arrays are aligned to: a cache line, and the width of an AVX-512 vector
+ALIGNMENT = 64
+
+
+def aligned_zeros(shape, dtype):
+    """``np.zeros(shape, dtype)`` whose data start on a multiple of :data:`ALIGNMENT` bytes (C order).
+
+    NumPy aligns large arrays to 16 bytes, so a 64-byte vector load in the neuron loop straddled two
+    cache lines: the lean loop took 0.608 ns a neuron-step on such arrays and 0.541 ns on aligned ones
+    (4000 neurons, one thread).
+    """
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    buffer = np.zeros(size + ALIGNMENT, np.uint8)
+    start = -buffer.ctypes.data % ALIGNMENT
+    return buffer[start:start + size].view(dtype).reshape(shape)
+
+
 def sequence_workspace(n, max_delay, n_inputs, sparse_clear=False):
     """The arrays a thread simulates its sequences in, allocated here (in NumPy) rather than in the kernel.
 
@@ -925,13 +943,14 @@ def sequence_workspace(n, max_delay, n_inputs, sparse_clear=False):
     rows that wrote to each ring slot (:func:`_deliver_spikes`; no room for them unless
     ``sparse_clear``).  :func:`run_sequence` sets them to a sequence's start.  (Allocated in the kernel,
     each kind of array cost Numba a compilation of ``np.zeros`` or ``np.empty``: about 1.2 s of every
-    program's first run.)
+    program's first run.)  The arrays the neuron loop streams start on a cache line
+    (:func:`aligned_zeros`), and so does each ring slot where ``n`` is a multiple of 8.
     """
     n_slots = max_delay + 1
     words = (n + 7) // 8
-    return (np.zeros((n_slots, n), np.int64), np.zeros((n_slots, n), np.int64),
-            *(np.zeros(n) for _ in range(8)), np.zeros(n, np.int32),
-            np.zeros(words, np.uint64), np.zeros(n, np.int64),
+    return (aligned_zeros((n_slots, n), np.int64), aligned_zeros((n_slots, n), np.int64),
+            *(aligned_zeros(n, np.float64) for _ in range(8)), aligned_zeros(n, np.int32),
+            aligned_zeros(words, np.uint64), np.zeros(n, np.int64),
             np.zeros((n_inputs + 7) // 8, np.uint64), np.zeros(n_inputs, np.int64),
             np.zeros((n_slots, n if sparse_clear else 0), np.int32), np.zeros(n_slots, np.int64))
 
