@@ -176,9 +176,9 @@ def _drive_increment(model, dt):
     xi standard normal) to the state *before* propagating it, which is the
     same update.  Returns (offset (3,), gain (3, 3)).
     """
-    alpha = model.synapse == "alpha"
     if model.noise_mean == 0.0 and model.noise_std == 0.0:  # no drive: no increment (and no matrix functions)
         return np.zeros(3), np.zeros((3, 3))
+    alpha = model.synapse == "alpha"
     tm, ts = model.tau_m, model.tau_e
     if alpha:
         A = np.array([[-1 / tm, 1 / tm, 0.0], [0.0, -1 / ts, 1 / ts], [0.0, 0.0, -1 / ts]])
@@ -220,9 +220,11 @@ def propagators(model, dt):
     """
     model.check_dt(dt)
     try:
-        table = _cached_propagators(model, float(dt))
+        hash(model)
     except TypeError:  # a model with an unhashable field: computed afresh
         table = _propagators(model, float(dt))
+    else:
+        table = _cached_propagators(model, float(dt))
     return {key: value.copy() if isinstance(value, np.ndarray) else value for key, value in table.items()}
 
 

@@ -1020,8 +1020,8 @@ def _kernel_args(args):
         fast = (stdp_nonneg, shares_trace_pass(pl, pl_mode, layout[0], layout[1], layout[8]))
         layout = (*layout, fast)
         learn = (np.int64(pl_mode), pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout)
-    in_weight = uniform_row_weights(common[9], common[11], syn_kind, False)  # input channels: all static
-    in_ring = static_row_layout(common[9], None, common[11], syn_kind, False)[1]
+    # input channels (all static): each one's ring (its sign) and one weight (as uniform_row_weights), in one pass
+    _, in_ring, in_weight = static_row_layout(common[9], None, common[11], syn_kind, False)
     row_layout = static_row_layout(indptr, delays, data, syn_kind, pl_mode != 0)
     largest = int(np.diff(pop_bounds).max(initial=0))
     chunks, split_delivery = None, False
