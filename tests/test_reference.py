@@ -398,6 +398,35 @@ def test_neuron_loops_clear_what_they_read_in_small_networks_and_rows_of_several
     assert seen[-1][-1] is None  # an input channel writes to both rings
 
 
+@pytest.mark.parametrize("distribution", ["constant", "lognormal"])  # rows of one weight, rows of many
+@pytest.mark.parametrize("clear_neurons", [100, 10**9])  # slots cleared after the loop, or in it
+def test_prefetched_rows_give_the_reference(distribution, clear_neurons, monkeypatch):
+    """Rows (and, where they have no one weight, their weights) prefetched before delivery and clearing."""
+    from reservoirspike.backends import cpu
+
+    monkeypatch.setattr(cpu, "PREFETCH_SYNAPSES", 0)
+    monkeypatch.setattr(cpu, "SPARSE_CLEAR_NEURONS", clear_neurons)
+    seen = _spy_kernel_args(monkeypatch)
+    net = random_reservoir(150, connectivity=0.15, weights={"E": 1.5, "I": -4.0}, delay=0.5, dt=0.5,
+                           bias=(12.0, 22.0), weight_distribution=distribution, weight_cv=0.4, random_state=8)
+    net = connect_inputs(net, 6, connectivity=0.4, weight=9.0, sign="excitatory", random_state=9)
+    _assert_poisson_run_equals_reference(net, np.random.default_rng(2).uniform(100, 400, size=(8, 6)), seed=3,
+                                         steps_per_frame=50)
+    rows, clear_after = seen[0][-4], seen[0][-1]
+    assert rows[-1] and (clear_after is None) == (clear_neurons > 150)
+
+
+def test_only_large_networks_prefetch_their_rows(monkeypatch):
+    from reservoirspike.backends import cpu
+
+    seen = _spy_kernel_args(monkeypatch)
+    simulate(_net(), np.zeros((1, 10, 6)), record=("counts",))
+    assert not seen[-1][-4][-1]  # a few thousand synapses stay in the caches
+    monkeypatch.setattr(cpu, "PREFETCH_SYNAPSES", 100)
+    simulate(_net(), np.zeros((1, 10, 6)), record=("counts",))
+    assert seen[-1][-4][-1]
+
+
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two Numba threads")
 def test_split_step_of_rows_of_one_delay_equals_reference(monkeypatch):
     """Rows that a serial run would clear after the loop; split, each thread clears what it reads."""

@@ -27,6 +27,7 @@ from numba.extending import overload
 from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
 from .._wiring import row_chunks
 from ._jit import step_jit
+from ._prefetch import prefetch_rows, prefetch_span
 from ._math import (FIXED_INV, add_psp, conductance_membrane_step, fixed_weights, membrane_step, standard_normal,
                     to_fixed)
 from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, SYN_STDP, intrinsic_step,
@@ -244,15 +245,19 @@ def _deliver_static(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_
 
 @step_jit()
 def _deliver_spikes(ids, n_ids, slot, n_slots, indptr, rows, indices, data, delays, ring_e, ring_i, clear_after,
-                    listed, n_listed):
+                    listed, n_listed, far_rows):
     """The whole static rows of the neurons ``ids[:n_ids]``, which fired in ``slot``: one call a step.
 
     :func:`_deliver_row` is inlined here; called once a spike, it cost about 15 ns a call in passing
     its arguments alone.  Where :func:`_clear_slot` clears the slots (``clear_after`` not None), each
     row is also listed for it: ``listed[s, :n_listed[s]]`` are the rows that wrote to slot ``s``.  A
     neuron fires at most once a step, so it is listed at most once in a slot between two clearings.
+    ``far_rows``: whether the rows are too many to stay in the core's cache from one step to the next
+    (:data:`PREFETCH_SYNAPSES`); their lines are then prefetched together first (module ``_prefetch``).
     """
     row_delay = rows[0]
+    if far_rows and n_ids > 1:
+        prefetch_rows(ids, n_ids, indptr, indices, data, rows[2])
     for q in range(n_ids):
         j = ids[q]
         _deliver_row(indptr[j], indptr[j + 1], j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i)
@@ -278,6 +283,12 @@ def _deliver_spikes(ids, n_ids, slot, n_slots, indptr, rows, indices, data, dela
 #: costs several streamed ones (read when a run starts)
 SPARSE_CLEAR_RATIO = 8.0
 
+#: rows of networks with at least this many synapses are prefetched before delivery and clearing: their
+#: targets (1 MiB of int32) do not stay in a core's L2 cache from one step to the next, and the neuron loop
+#: streams the whole state through it in between.  Smaller networks' rows stay close, and prefetching them
+#: costs more than it saves (the batch workload: 1123 -> 1012 sequences/s with, 4000-neuron CUBA 6 % faster)
+PREFETCH_SYNAPSES = 2 ** 18
+
 #: smaller networks clear in the neuron loop: their rings stay in the core's caches, where clearing there
 #: cost less than a pass of its own (the batch workload's 1000 neurons: 1.62 -> 1.84 us a step)
 SPARSE_CLEAR_NEURONS = 2048
@@ -285,13 +296,14 @@ SPARSE_CLEAR_NEURONS = 2048
 
 @step_jit(inline="always")  # a function of its own cost 0.3-0.5 s more compilation
 def _clear_slot(slot, ratio, ring_e, ring_i, indptr, indices, row_ring, listed, n_listed, channels, n_channels,
-                in_indptr, in_indices, in_ring):
+                in_indptr, in_indices, in_ring, far_rows):
     """Zero both rings' ``slot`` after the lean neuron step has read it, and forget the rows listed for it.
 
     Entry by entry where the rows listed for the slot (see :func:`_deliver_spikes`) and this step's
     input channels ``channels[:n_channels]`` reach at most one entry in ``ratio``; else (and for a
     ``ratio`` of NaN) every entry.
     Each row and channel wrote to one ring, ``row_ring`` / ``in_ring`` (1 excitatory, -1 inhibitory).
+    ``far_rows``: prefetch the listed rows' targets (as :func:`_deliver_spikes`).
     """
     re = ring_e[slot]
     ri = ring_i[slot]
@@ -300,6 +312,8 @@ def _clear_slot(slot, ratio, ring_e, ring_i, indptr, indices, row_ring, listed, 
     for q in range(n_rows):
         j = listed[slot, q]
         work += indptr[j + 1] - indptr[j]
+        if far_rows:  # for the clearing below
+            prefetch_span(indices, indptr[j], indptr[j + 1])
     for q in range(n_channels):
         c = channels[q]
         work += in_indptr[c + 1] - in_indptr[c]
@@ -759,8 +773,8 @@ def run_sequence(
     n_in = in_indptr.shape[0] - 1
     in_spiking = in_words.view(np.bool_)[:n_in]  # this step's Poisson input spikes, as flags
     # static_row_layout's; each input channel's one weight (uniform_row_weights) and ring (its sign);
-    # SPARSE_CLEAR_RATIO (see _clear_slot)
-    row_layout, in_weight, in_ring, clear_ratio = rows
+    # SPARSE_CLEAR_RATIO (see _clear_slot); whether the rows are prefetched (see _deliver_spikes)
+    row_layout, in_weight, in_ring, clear_ratio, far_rows = rows
     n_pending, pending_slot = np.int64(0), np.int64(0)  # not literal zeros: one compiled _step_split, not two
     if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
         pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
@@ -821,14 +835,14 @@ def run_sequence(
                                         conductance, present, clear_after)
             if clear_after is not None:
                 _clear_slot(slot, ratio, ring_e, ring_i, indptr, indices, row_layout[1], listed, n_listed, in_ids,
-                            n_in_now, in_indptr, in_indices, in_ring)
+                            n_in_now, in_indptr, in_indices, in_ring, far_rows)
         # 4. bookkeeping and delivery of this step's spikes
         b = (t * n_bins) // n_steps
         if n_fired > 0:
             n_found = _fired_ids(fired_words, fired, fired_ids)
             if deliver is not None:  # the PSPs of all of this step's spikes
                 _deliver_spikes(fired_ids, n_found, slot, n_slots, indptr, row_layout, indices, data, delays,
-                                ring_e, ring_i, clear_after, listed, n_listed)
+                                ring_e, ring_i, clear_after, listed, n_listed, far_rows)
             elif chunks is not None and learn is None:  # by the next step's parallel region (keeps fired_ids)
                 n_pending, pending_slot = n_found, slot
             for q in range(n_found):
@@ -1033,7 +1047,8 @@ def _kernel_args(args):
     sparse_clear = bool(pl_mode == 0 and chunks is None and len(indptr) - 1 >= SPARSE_CLEAR_NEURONS
                         and np.all((row_layout[0] > 0) | (np.diff(indptr) == 0))
                         and np.all((in_ring != 0) | (np.diff(common[9]) == 0)))
-    rows = (row_layout, in_weight, in_ring, np.float64(SPARSE_CLEAR_RATIO))
+    far_rows = np.bool_(len(common[16]) >= PREFETCH_SYNAPSES)  # indices
+    rows = (row_layout, in_weight, in_ring, np.float64(SPARSE_CLEAR_RATIO), far_rows)
     clear_after = np.int64(1) if sparse_clear else None
     serial = np.int64(1) if chunks is None else None
     deliver = np.int64(1) if pl_mode == 0 and not split_delivery else None
