@@ -1,0 +1,32 @@
+"""The benchmark scripts run and report the fields that BENCHMARKS.md and the issues quote (no timing asserted)."""
+
+import importlib.util
+import pathlib
+
+import pytest
+
+BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _script(name):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_batch_reservoir_reports_each_row(capsys):
+    rows = _script("batch_reservoir").main(["--sequences", "3", "--threads", "1,2", "--repeats", "1",
+                                            "--duration", "0.05", "--systems", "reservoirspike", "--json"])
+    assert [(r["sequences"], r["threads"]) for r in rows] == [(3, 1), (3, 2)]
+    for r in rows:
+        assert {"system", "n", "threads", "run_s", "compile_s", "spikes", "rate_hz", "events_per_s",
+                "sequences_per_s"} <= set(r)
+        assert r["sequences_per_s"] == pytest.approx(3 / r["run_s"]) and r["spikes"] > 0
+    assert rows[0]["spikes"] == rows[1]["spikes"]  # threads do not change the spikes
+    assert capsys.readouterr().out.count("\n") == 2  # one JSON object a line
+
+
+def test_batch_reservoir_refuses_an_unknown_system():
+    with pytest.raises(SystemExit):
+        _script("batch_reservoir").main(["--systems", "reservoirspike,nest"])
