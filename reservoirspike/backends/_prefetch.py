@@ -44,7 +44,7 @@ def prefetch(typingctx, array, index):
     return types.void(array, index), codegen
 
 
-@step_jit(inline="always")
+@step_jit()
 def prefetch_span(array, lo, hi):
     """Prefetch every cache line of ``array[lo:hi]`` (1-d, contiguous; nothing for an empty span)."""
     if hi <= lo:
@@ -54,7 +54,7 @@ def prefetch_span(array, lo, hi):
     prefetch(array, hi - 1)  # a span that does not start on a line ends on one the stride skips
 
 
-@step_jit(inline="always")
+@step_jit()
 def prefetch_rows(ids, n_ids, indptr, indices, data, row_weight):
     """Prefetch the rows of the neurons ``ids[:n_ids]``: their targets ``indices[indptr[j]:indptr[j + 1]]``,
     and their weights ``data`` where ``row_weight[j]`` is 0 (the row has no one weight to add instead)."""
