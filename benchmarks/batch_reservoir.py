@@ -53,14 +53,17 @@ def run(net, n_sequences, threads, repeats, steps=1000):
     }
 
 
-def run_brian2(python, n_sequences, steps):
-    """The workload in Brian2 runtime on ``n_sequences`` sequences, in ``python`` (see peers/brian2_batch.py)."""
+def run_brian2(python, net, n_sequences, steps):
+    """The workload in Brian2 runtime on ``n_sequences`` sequences, in ``python`` (see peers/brian2_batch.py).
+
+    Synaptic events are counted with ``net``'s synapses a neuron, as for reservoirspike (Brian2 draws
+    its own wiring of the same connection probabilities).
+    """
     out = subprocess.run([python, str(PEERS / "brian2_batch.py"), str(n_sequences), str(steps)],
                          capture_output=True, text=True, check=True)
     row = json.loads(out.stdout.strip().splitlines()[-1])
-    n_synapses = 1000 * 1000 * 0.1  # expected recurrent synapses (p=0.1): events as for reservoirspike
-    row.update(system="brian2-runtime", n=1000, sequences=n_sequences, threads=1,
-               events_per_s=row["spikes"] * n_synapses / 1000 / row["run_s"])
+    row.update(system="brian2-runtime", n=net.n_neurons, sequences=n_sequences, threads=1,
+               events_per_s=row["spikes"] * net.n_synapses / net.n_neurons / row["run_s"])
     return row
 
 
@@ -68,7 +71,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sequences", default="100,1000", help="comma-separated batch sizes")
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
-    parser.add_argument("--duration", type=float, default=1.0, help="biological seconds a sequence (dt = 1 ms)")
+    parser.add_argument("--duration", type=float, default=1.0, help="biological seconds a sequence")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--systems", default="reservoirspike,brian2-runtime")
     parser.add_argument("--brian-python", default=None, help="a Python interpreter with Brian2 installed")
@@ -79,14 +82,18 @@ def main(argv=None):
     unknown = set(systems) - {"reservoirspike", "brian2-runtime"}
     if unknown:
         parser.error(f"--systems: unknown {sorted(unknown)}; choose from reservoirspike, brian2-runtime")
-    steps = int(round(args.duration * 1000))
     net = batch_network()
+    steps = int(round(args.duration * 1000.0 / net.dt))
+    if steps < 1:
+        parser.error(f"--duration must be at least one step ({net.dt} ms), got {args.duration} s")
+    if args.brian_sequences < 1:
+        parser.error(f"--brian-sequences must be a positive number of sequences, got {args.brian_sequences}")
     rows = []
     if "reservoirspike" in systems:
         rows = [run(net, int(n), int(th), args.repeats, steps)
                 for n in args.sequences.split(",") for th in args.threads.split(",")]
     if args.brian_python and "brian2-runtime" in systems:
-        rows.append(run_brian2(args.brian_python, args.brian_sequences, steps))
+        rows.append(run_brian2(args.brian_python, net, args.brian_sequences, steps))
     brian = next((r for r in rows if r["system"] == "brian2-runtime"), None)
     ours = next((r for r in rows if r["system"] == "reservoirspike"), None)
     for r in rows:

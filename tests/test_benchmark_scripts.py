@@ -27,6 +27,13 @@ def test_batch_reservoir_reports_each_row(capsys):
     assert capsys.readouterr().out.count("\n") == 2  # one JSON object a line
 
 
-def test_batch_reservoir_refuses_an_unknown_system():
+@pytest.mark.parametrize("argv, message", [
+    (["--systems", "reservoirspike,nest"], "--systems: unknown ['nest']"),
+    (["--duration", "0"], "--duration must be at least one step"),
+    (["--duration", "-1"], "--duration must be at least one step"),
+    (["--brian-sequences", "0"], "--brian-sequences must be a positive number"),
+])
+def test_batch_reservoir_refuses_bad_flags_naming_them(argv, message, capsys):
     with pytest.raises(SystemExit):
-        _script("batch_reservoir").main(["--systems", "reservoirspike,nest"])
+        _script("batch_reservoir").main(argv)
+    assert message in capsys.readouterr().err

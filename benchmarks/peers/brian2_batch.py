@@ -22,6 +22,8 @@ import numpy as np
 from brian2 import (Network, NeuronGroup, PoissonGroup, SpikeMonitor, Synapses, Hz, defaultclock, mV, ms, prefs,
                     seed)
 
+from brian2_lif import EQUATIONS  # beside this script
+
 n_sequences, steps = int(sys.argv[1]), int(sys.argv[2])
 prefs.codegen.target = "cython"
 defaultclock.dt = 1 * ms
@@ -29,10 +31,7 @@ seed(0)
 N, N_E, N_IN, BINS = 1000, 800, 100, 10
 taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
 Vt, Vr, El = -50 * mV, -60 * mV, -60 * mV
-eqs = """dv/dt = (ge + gi - (v - El)) / taum : volt (unless refractory)
-dge/dt = -ge / taue : volt
-dgi/dt = -gi / taui : volt"""
-P = NeuronGroup(N, eqs, threshold="v > Vt", reset="v = Vr", refractory=2 * ms, method="exact")
+P = NeuronGroup(N, EQUATIONS, threshold="v > Vt", reset="v = Vr", refractory=2 * ms, method="exact")
 P.v = El
 Ce = Synapses(P, P, on_pre="ge += 0.5*mV", delay=1 * ms)
 Ci = Synapses(P, P, on_pre="gi += -2*mV", delay=1 * ms)

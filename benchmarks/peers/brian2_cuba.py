@@ -12,6 +12,8 @@ import time
 
 from brian2 import (NeuronGroup, SpikeMonitor, Synapses, device, mV, ms, prefs, run, second, set_device)
 
+from brian2_lif import EQUATIONS  # beside this script
+
 N, duration, mode, threads = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 if mode == "standalone":
     BUILD_DIR = tempfile.mkdtemp(prefix="cuba_")
@@ -21,10 +23,7 @@ else:
     prefs.codegen.target = "cython"
 taum, taue, taui = 20 * ms, 5 * ms, 10 * ms
 Vt, Vr, El = -50 * mV, -60 * mV, -49 * mV
-eqs = """dv/dt = (ge + gi - (v - El)) / taum : volt (unless refractory)
-dge/dt = -ge / taue : volt
-dgi/dt = -gi / taui : volt"""
-P = NeuronGroup(N, eqs, threshold="v > Vt", reset="v = Vr", refractory=5 * ms, method="exact")
+P = NeuronGroup(N, EQUATIONS, threshold="v > Vt", reset="v = Vr", refractory=5 * ms, method="exact")
 P.v = "Vr + rand() * (Vt - Vr)"
 Ne = int(0.8 * N)
 we, wi = (60 * 0.27 / 10) * mV, (-20 * 4.5 / 10) * mV

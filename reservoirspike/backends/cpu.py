@@ -1047,7 +1047,7 @@ def _kernel_args(args):
     sparse_clear = bool(pl_mode == 0 and chunks is None and len(indptr) - 1 >= SPARSE_CLEAR_NEURONS
                         and np.all((row_layout[0] > 0) | (np.diff(indptr) == 0))
                         and np.all((in_ring != 0) | (np.diff(common[9]) == 0)))
-    far_rows = np.bool_(len(common[16]) >= PREFETCH_SYNAPSES)  # indices
+    far_rows = np.bool_(len(common[16]) >= PREFETCH_SYNAPSES)  # common[16]: every recurrent synapse's target
     rows = (row_layout, in_weight, in_ring, np.float64(SPARSE_CLEAR_RATIO), far_rows)
     clear_after = np.int64(1) if sparse_clear else None
     serial = np.int64(1) if chunks is None else None
