@@ -43,7 +43,7 @@ llvm.set_option("reservoirspike", "-vectorize-memory-check-threshold=1024")
 # over a row (``range(np.uint64(lo), np.uint64(hi))``): a signed index makes Numba test it for Python-style
 # negative wraparound at every synapse (four instructions: a row's scatter-add took 0.45 ns a synapse with
 # a signed counter, 0.29 with an unsigned one).  The
-# fixed-point add by sign is written out in the loops of run_sequence: inlined there, a helper that
+# fixed-point add by sign is written out in the loops of _batch_kernel: inlined there, a helper that
 # takes the rings made static and plastic runs 2x slower (reference counting of the array arguments per
 # synapse); the functions compiled without reference counting (step_jit) share add_psp.
 
@@ -677,7 +677,7 @@ def _plastic_begin(learn, n, n_slots):
     arr_buf = np.empty((n_slots, n if per_neuron else max(1, np.count_nonzero(syn_kind))), np.int64)
     pre_tr = np.zeros((n, 3)) if per_neuron else syn_tr
     copies = trace_copies(n if per_neuron else 0)
-    return arr_buf, np.zeros(n_slots, np.int64), pre_tr, copies, np.empty(n, np.int64), 0
+    return arr_buf, np.zeros(n_slots, np.int64), pre_tr, copies, np.empty(n, np.int64), np.int64(0)
 
 
 @step_jit()
@@ -705,19 +705,21 @@ def _plastic_step_end(t, n_steps, fired, th_off, data, pl_mode, pl, syn_kind, tg
         scale_inputs(tgt_ptr, tgt_syn, data, syn_kind, scale_target)
 
 
-@njit(cache=True, error_model="numpy")
-def run_sequence(
-    seq, start, n_steps, frame_start, frame_steps, seed, input_mode, dense_input, ev_ptr, ev_channel,
+@njit(cache=True, nogil=True, error_model="numpy")
+def _batch_kernel(
+    offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense_input, ev_ptr, ev_channel,
     in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
-    spike_step, spike_id, spike_total, state_ids, state,
-    th_off, learn, chunks, serial, deliver, rows, conductance, kinds, clear_after, workspace,
+    spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, serial, deliver, rows, conductance,
+    kinds, clear_after, workspace,
 ):
-    """Simulate one sequence of ``n_steps`` steps.
+    """Simulate the sequences ``seq_ids`` of a batch one after another, without the GIL, in one thread's
+    ``workspace`` (:func:`sequence_workspace`; set to each sequence's start here).
 
-    Step ``t`` reads event/step row ``start + t`` and dense input row
-    ``frame_start + t // frame_steps`` (each input frame is held
+    Sequence ``k`` runs ``n_steps = offsets[k+1] - offsets[k]`` steps: step
+    ``t`` reads event/step row ``offsets[k] + t`` and dense input row
+    ``frame_offsets[k] + t // frame_steps`` (each input frame is held
     ``frame_steps`` steps).  ``learn`` (see :func:`simulate_batch_serial`)
     is None for a static run; otherwise the plastic synapses learn and
     ``data`` / ``th_off`` are updated in place.  ``chunks`` is None, or
@@ -736,8 +738,11 @@ def run_sequence(
     (full, lean with arrays, lean shared) None where no population takes it.
     ``clear_after``: None where the neuron loops clear the ring entries they
     read, else :func:`_clear_slot` clears them after the loop.
-    ``workspace``: the state and scratch arrays (:func:`sequence_workspace`),
-    set to a sequence's start here.
+
+    One compiled function for the batch and its sequences: Numba optimises a
+    compiled callee's code again, and generates its machine code again, in
+    each caller, so a kernel that called a compiled function per sequence
+    took about 3 s longer to compile the first time (CUBA 4k: 11.8 -> 8.2-8.6 s).
     """
     n = v_rest.shape[0]
     n_pops = pop_bounds.shape[0] - 1
@@ -745,189 +750,172 @@ def run_sequence(
     (ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, refr, fired_words, fired_ids, in_words, in_ids,
      listed, n_listed) = workspace
     fired = fired_words.view(np.bool_)[:n]  # the spike flags, read 8 at a time when scanned
-    for sl in range(n_slots):  # a fresh sequence: empty rings, rest, zero synaptic state and traces
-        for j in range(n):
-            ring_e[sl, j] = 0
-            ring_i[sl, j] = 0
-        n_listed[sl] = 0
-    for j in range(n):
-        v[j] = v_rest[j]
-        v_inf[j] = v_rest[j] + bias[j]
-        i_e[j] = 0.0
-        y_e[j] = 0.0
-        i_i[j] = 0.0
-        y_i[j] = 0.0
-        theta[j] = 0.0
-        trace[j] = 0.0
-        refr[j] = 0
-    if v_init_mode == 1:
-        key = step_key(seed, STREAM_INIT, 0)
-        for p in range(n_pops):
-            lo_v, hi_v = pop_params[p, V_RESET], pop_params[p, V_TH]
-            for j in range(pop_bounds[p], pop_bounds[p + 1]):
-                v[j] = lo_v + uniform(key, j) * (hi_v - lo_v)
     lean, present = kinds  # which kinds of step occur: see _population_step
     with_trace = (record & (REC_BIN_TRACES | REC_FINAL | REC_STEPS)) != 0  # only snapshots read the trace
     cap = spike_step.shape[1]
-    n_spikes = 0
     n_in = in_indptr.shape[0] - 1
     in_spiking = in_words.view(np.bool_)[:n_in]  # this step's Poisson input spikes, as flags
     # static_row_layout's; each input channel's one weight (uniform_row_weights) and ring (its sign);
     # SPARSE_CLEAR_RATIO (see _clear_slot); whether the rows are prefetched (see _deliver_spikes)
     row_layout, in_weight, in_ring, clear_ratio, far_rows = rows
-    n_pending, pending_slot = np.int64(0), np.int64(0)  # not literal zeros: one compiled _step_split, not two
     if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
         pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
         per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live, fast = layout
-        arr_buf, arr_cnt, pre_tr, copies, post_ids, n_post = _plastic_begin(learn, n, n_slots)
-    for t in range(n_steps):
-        row = start + t
-        frame = frame_start + t // frame_steps
-        slot = t % n_slots
-        # constant drive of this frame: bias + analog input (fixed channel order per neuron); a neuron
-        # without input synapses keeps v_rest + bias from the start
-        if input_mode == INPUT_CURRENT and t % frame_steps == 0:
+    for position in range(seq_ids.shape[0]):
+        seq = seq_ids[position]
+        start, n_steps, frame_start = offsets[seq], offsets[seq + 1] - offsets[seq], frame_offsets[seq]
+        for sl in range(n_slots):  # a fresh sequence: empty rings, rest, zero synaptic state and traces
             for j in range(n):
-                if inT_indptr[j + 1] == inT_indptr[j]:
-                    continue
-                drive = bias[j]
-                for s in range(inT_indptr[j], inT_indptr[j + 1]):
-                    drive += dense_input[frame, inT_channel[s]] * inT_data[s]
-                v_inf[j] = v_rest[j] + drive
-        # 1. background drive
-        if pop_drive is not None:
-            _background_drives(step_key(seed, STREAM_NOISE, t), pop_bounds, pop_params, pop_drive, v, i_e, y_e)
-        # 2. input spikes of this step go straight into the current slot; in_ids[:n_in_now] lists their
-        # channels for clearing the slot (where it cannot hold them, the slot is cleared whole)
-        n_in_now = 0
-        ratio = clear_ratio
-        if input_mode == INPUT_POISSON:
-            _poisson_draws(step_key(seed, STREAM_INPUT, t), dense_input, frame, in_spiking)
-            n_in_now = _fired_ids(in_words, in_spiking, in_ids)
-            for q in range(n_in_now):
-                _add_input_spike(in_ids[q], slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
-        elif input_mode == INPUT_EVENTS:
-            for e in range(ev_ptr[row], ev_ptr[row + 1]):
-                _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
-            if clear_after is not None:
-                if ev_ptr[row + 1] - ev_ptr[row] > n_in:  # a channel may have several events
-                    ratio = np.nan  # clear the slot whole
-                else:
-                    for e in range(ev_ptr[row], ev_ptr[row + 1]):
-                        in_ids[n_in_now] = ev_channel[e]
-                        n_in_now += 1
-        if learn is not None and (arr_cnt[slot] > 0 or n_post > 0):  # time stamp t: arrivals, then step t - 1's spikes
-            _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices,
-                            data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
-                            in_kind, copies, live, fast)
-            n_post = 0
-        # 3. arrivals, exact integration, decay, threshold: one population at a time
-        n_fired = 0
-        if chunks is not None:  # one large network: its step (and the last step's delivery) split over the threads
-            n_fired = _step_split(chunks, slot, fired_ids, n_pending, pending_slot, n_slots, indptr, indices,
-                                  data, delays, row_layout, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v,
-                                  i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
-                                  conductance, present)
-            n_pending = np.int64(0)
-        if serial is not None:
-            n_fired = _step_populations(slot, 0, n_pops, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e,
-                                        y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
-                                        conductance, present, clear_after)
-            if clear_after is not None:
-                _clear_slot(slot, ratio, ring_e, ring_i, indptr, indices, row_layout[1], listed, n_listed, in_ids,
-                            n_in_now, in_indptr, in_indices, in_ring, far_rows)
-        # 4. bookkeeping and delivery of this step's spikes
-        b = (t * n_bins) // n_steps
-        if n_fired > 0:
-            n_found = _fired_ids(fired_words, fired, fired_ids)
-            if deliver is not None:  # the PSPs of all of this step's spikes
-                _deliver_spikes(fired_ids, n_found, slot, n_slots, indptr, row_layout, indices, data, delays,
-                                ring_e, ring_i, clear_after, listed, n_listed, far_rows)
-            elif chunks is not None and learn is None:  # by the next step's parallel region (keeps fired_ids)
-                n_pending, pending_slot = n_found, slot
-            for q in range(n_found):
-                j = fired_ids[q]
-                if record & REC_COUNTS:
-                    counts[seq, b, j] += 1
-                if record & REC_SPIKES:
-                    if n_spikes < cap:
-                        spike_step[seq, n_spikes] = t
-                        spike_id[seq, n_spikes] = j
-                n_spikes += 1
-                if learn is None:  # delivered above, or in the next step's parallel region
-                    continue
-                post_ids[n_post] = j  # for the post-synaptic updates at the next time stamp
-                n_post += 1
-                if per_neuron:  # one arrival for all its plastic synapses; the static ones lie beside them
-                    if pre_delay[j] > 0:
-                        tgt_slot = slot + pre_delay[j]  # 1 <= delay < n_slots: wrap once, no division
+                ring_e[sl, j] = 0
+                ring_i[sl, j] = 0
+            n_listed[sl] = 0
+        for j in range(n):
+            v[j] = v_rest[j]
+            v_inf[j] = v_rest[j] + bias[j]
+            i_e[j] = 0.0
+            y_e[j] = 0.0
+            i_i[j] = 0.0
+            y_i[j] = 0.0
+            theta[j] = 0.0
+            trace[j] = 0.0
+            refr[j] = 0
+        if v_init_mode == 1:
+            key = step_key(seed, STREAM_INIT, 0)
+            for p in range(n_pops):
+                lo_v, hi_v = pop_params[p, V_RESET], pop_params[p, V_TH]
+                for j in range(pop_bounds[p], pop_bounds[p + 1]):
+                    v[j] = lo_v + uniform(key, j) * (hi_v - lo_v)
+        n_spikes = 0
+        n_pending, pending_slot = np.int64(0), np.int64(0)  # not literal zeros: one compiled _step_split, not two
+        if learn is not None:  # the plastic state at a sequence's start
+            arr_buf, arr_cnt, pre_tr, copies, post_ids, n_post = _plastic_begin(learn, n, n_slots)
+        for t in range(n_steps):
+            row = start + t
+            frame = frame_start + t // frame_steps
+            slot = t % n_slots
+            # constant drive of this frame: bias + analog input (fixed channel order per neuron); a neuron
+            # without input synapses keeps v_rest + bias from the start
+            if input_mode == INPUT_CURRENT and t % frame_steps == 0:
+                for j in range(n):
+                    if inT_indptr[j + 1] == inT_indptr[j]:
+                        continue
+                    drive = bias[j]
+                    for s in range(inT_indptr[j], inT_indptr[j + 1]):
+                        drive += dense_input[frame, inT_channel[s]] * inT_data[s]
+                    v_inf[j] = v_rest[j] + drive
+            # 1. background drive
+            if pop_drive is not None:
+                _background_drives(step_key(seed, STREAM_NOISE, t), pop_bounds, pop_params, pop_drive, v, i_e, y_e)
+            # 2. input spikes of this step go straight into the current slot; in_ids[:n_in_now] lists their
+            # channels for clearing the slot (where it cannot hold them, the slot is cleared whole)
+            n_in_now = 0
+            ratio = clear_ratio
+            if input_mode == INPUT_POISSON:
+                _poisson_draws(step_key(seed, STREAM_INPUT, t), dense_input, frame, in_spiking)
+                n_in_now = _fired_ids(in_words, in_spiking, in_ids)
+                for q in range(n_in_now):
+                    _add_input_spike(in_ids[q], slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
+            elif input_mode == INPUT_EVENTS:
+                for e in range(ev_ptr[row], ev_ptr[row + 1]):
+                    _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
+                if clear_after is not None:
+                    if ev_ptr[row + 1] - ev_ptr[row] > n_in:  # a channel may have several events
+                        ratio = np.nan  # clear the slot whole
+                    else:
+                        for e in range(ev_ptr[row], ev_ptr[row + 1]):
+                            in_ids[n_in_now] = ev_channel[e]
+                            n_in_now += 1
+            # time stamp t: arrivals, then step t - 1's spikes
+            if learn is not None and (arr_cnt[slot] > 0 or n_post > 0):
+                _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices,
+                                data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn,
+                                in_row, in_kind, copies, live, fast)
+                n_post = np.int64(0)  # not a literal zero: one compiled _plastic_events, not two
+            # 3. arrivals, exact integration, decay, threshold: one population at a time
+            n_fired = 0
+            if chunks is not None:  # one large network: its step (and the last step's delivery) split over the threads
+                n_fired = _step_split(chunks, slot, fired_ids, n_pending, pending_slot, n_slots, indptr, indices,
+                                      data, delays, row_layout, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v,
+                                      i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
+                                      conductance, present)
+                n_pending = np.int64(0)
+            if serial is not None:
+                n_fired = _step_populations(slot, 0, n_pops, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v,
+                                            i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean,
+                                            with_trace, conductance, present, clear_after)
+                if clear_after is not None:
+                    _clear_slot(slot, ratio, ring_e, ring_i, indptr, indices, row_layout[1], listed, n_listed, in_ids,
+                                n_in_now, in_indptr, in_indices, in_ring, far_rows)
+            # 4. bookkeeping and delivery of this step's spikes
+            b = (t * n_bins) // n_steps
+            if n_fired > 0:
+                n_found = _fired_ids(fired_words, fired, fired_ids)
+                if deliver is not None:  # the PSPs of all of this step's spikes
+                    _deliver_spikes(fired_ids, n_found, slot, n_slots, indptr, row_layout, indices, data, delays,
+                                    ring_e, ring_i, clear_after, listed, n_listed, far_rows)
+                elif chunks is not None and learn is None:  # by the next step's parallel region (keeps fired_ids)
+                    n_pending, pending_slot = n_found, slot
+                for q in range(n_found):
+                    j = fired_ids[q]
+                    if record & REC_COUNTS:
+                        counts[seq, b, j] += 1
+                    if record & REC_SPIKES:
+                        if n_spikes < cap:
+                            spike_step[seq, n_spikes] = t
+                            spike_id[seq, n_spikes] = j
+                    n_spikes += 1
+                    if learn is None:  # delivered above, or in the next step's parallel region
+                        continue
+                    post_ids[n_post] = j  # for the post-synaptic updates at the next time stamp
+                    n_post += 1
+                    if per_neuron:  # one arrival for all its plastic synapses; the static ones lie beside them
+                        if pre_delay[j] > 0:
+                            tgt_slot = slot + pre_delay[j]  # 1 <= delay < n_slots: wrap once, no division
+                            if tgt_slot >= n_slots:
+                                tgt_slot -= n_slots
+                            arr_buf[tgt_slot, arr_cnt[tgt_slot]] = j
+                            arr_cnt[tgt_slot] += 1
+                        _deliver_static(indptr[j], pre_lo[j], j, slot, n_slots, row_layout, indices, data, delays,
+                                        ring_e, ring_i)
+                        _deliver_static(pre_hi[j], indptr[j + 1], j, slot, n_slots, row_layout, indices, data, delays,
+                                        ring_e, ring_i)
+                        continue
+                    for s in range(np.uint64(indptr[j]), np.uint64(indptr[j + 1])):
+                        tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
                         if tgt_slot >= n_slots:
                             tgt_slot -= n_slots
-                        arr_buf[tgt_slot, arr_cnt[tgt_slot]] = j
-                        arr_cnt[tgt_slot] += 1
-                    _deliver_static(indptr[j], pre_lo[j], j, slot, n_slots, row_layout, indices, data, delays,
-                                    ring_e, ring_i)
-                    _deliver_static(pre_hi[j], indptr[j + 1], j, slot, n_slots, row_layout, indices, data, delays,
-                                    ring_e, ring_i)
-                    continue
-                for s in range(np.uint64(indptr[j]), np.uint64(indptr[j + 1])):
-                    tgt_slot = slot + delays[s]  # 1 <= delay < n_slots: wrap once, no division
-                    if tgt_slot >= n_slots:
-                        tgt_slot -= n_slots
-                    if syn_kind[s] != SYN_STATIC:  # one arrival per plastic synapse: it acts and learns then
-                        arr_buf[tgt_slot, arr_cnt[tgt_slot]] = s
-                        arr_cnt[tgt_slot] += 1
-                        continue
-                    w = to_fixed(data[s])
-                    if w >= 0:
-                        ring_e[tgt_slot, np.uint32(indices[s])] += w
-                    else:
-                        ring_i[tgt_slot, np.uint32(indices[s])] += w
-        if learn is not None and pl_mode & (PL_IP | PL_SCALE):  # a call passes many arrays: skip it when idle
-            _plastic_step_end(t, n_steps, fired, th_off, data, pl_mode, pl, syn_kind, tgt_ptr, tgt_syn, scale_target)
-        if (record & REC_STEPS) and (t + 1) % frame_steps == 0:
+                        if syn_kind[s] != SYN_STATIC:  # one arrival per plastic synapse: it acts and learns then
+                            arr_buf[tgt_slot, arr_cnt[tgt_slot]] = s
+                            arr_cnt[tgt_slot] += 1
+                            continue
+                        w = to_fixed(data[s])
+                        if w >= 0:
+                            ring_e[tgt_slot, np.uint32(indices[s])] += w
+                        else:
+                            ring_i[tgt_slot, np.uint32(indices[s])] += w
+            if learn is not None and pl_mode & (PL_IP | PL_SCALE):  # a call passes many arrays: skip it when idle
+                _plastic_step_end(t, n_steps, fired, th_off, data, pl_mode, pl, syn_kind, tgt_ptr, tgt_syn,
+                                  scale_target)
+            if (record & REC_STEPS) and (t + 1) % frame_steps == 0:
+                for j in range(n):
+                    step_traces[frame, j] = trace[j]
+            if (record & REC_BIN_TRACES) and (((t + 1) * n_bins) // n_steps != b or t == n_steps - 1):
+                for j in range(n):
+                    bin_traces[seq, b, j] = trace[j]
+            if record & REC_STATE:
+                for k in range(state_ids.shape[0]):
+                    j = state_ids[k]
+                    state[row, k, 0] = v[j]
+                    state[row, k, 1] = i_e[j]
+                    state[row, k, 2] = i_i[j]
+        if learn is not None:  # the plasticity events stamped with the sequence's end time
+            _plastic_events(n_steps, n_steps % n_slots, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo,
+                            pre_hi, indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr,
+                            in_syn, in_row, in_kind, copies, live, fast)
+        if record & REC_FINAL:
             for j in range(n):
-                step_traces[frame, j] = trace[j]
-        if (record & REC_BIN_TRACES) and (((t + 1) * n_bins) // n_steps != b or t == n_steps - 1):
-            for j in range(n):
-                bin_traces[seq, b, j] = trace[j]
-        if record & REC_STATE:
-            for k in range(state_ids.shape[0]):
-                j = state_ids[k]
-                state[row, k, 0] = v[j]
-                state[row, k, 1] = i_e[j]
-                state[row, k, 2] = i_i[j]
-    if learn is not None:  # the plasticity events stamped with the sequence's end time
-        _plastic_events(n_steps, n_steps % n_slots, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo,
-                        pre_hi, indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr,
-                        in_syn, in_row, in_kind, copies, live, fast)
-    if record & REC_FINAL:
-        for j in range(n):
-            final[seq, j] = trace[j]
-    spike_total[seq] = n_spikes
-
-
-@njit(cache=True, nogil=True)
-def _batch_kernel(
-    offsets, frame_offsets, frame_steps, seq_ids, seed, input_mode, dense_input, ev_ptr, ev_channel,
-    in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
-    indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
-    n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
-    spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, serial, deliver, rows, conductance,
-    kinds, clear_after, workspace,
-):
-    """The sequences ``seq_ids`` one after another, without the GIL (see :func:`simulate_batch_serial`),
-    in one thread's ``workspace`` (:func:`sequence_workspace`)."""
-    for q in range(seq_ids.shape[0]):
-        k = seq_ids[q]
-        run_sequence(
-            k, offsets[k], offsets[k + 1] - offsets[k], frame_offsets[k], frame_steps, seed, input_mode,
-            dense_input, ev_ptr, ev_channel, in_indptr, in_indices, in_data, inT_indptr, inT_channel, inT_data,
-            indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias,
-            v_init_mode, n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
-            spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, serial, deliver, rows,
-            conductance, kinds, clear_after, workspace,
-        )
+                final[seq, j] = trace[j]
+        spike_total[seq] = n_spikes
 
 
 #: bytes the workspace arrays are aligned to: a cache line, and the width of an AVX-512 vector
@@ -955,7 +943,7 @@ def sequence_workspace(n, max_delay, n_inputs, sparse_clear=False):
     fired_ids, in_words, in_ids, listed, n_listed)``: the fixed-point delay rings, the neuron state,
     the spike flags as words and the list of their neurons, the same for the input channels, and the
     rows that wrote to each ring slot (:func:`_deliver_spikes`; no room for them unless
-    ``sparse_clear``).  :func:`run_sequence` sets them to a sequence's start.  (Allocated in the kernel,
+    ``sparse_clear``).  :func:`_batch_kernel` sets them to a sequence's start.  (Allocated in the kernel,
     each kind of array cost Numba a compilation of ``np.zeros`` or ``np.empty``: about 1.2 s of every
     program's first run.)  The arrays the neuron loop streams start on a cache line
     (:func:`aligned_zeros`), and so does each ring slot where ``n`` is a multiple of 8.
@@ -982,7 +970,7 @@ def simulate_batch_serial(*args):
     The layouts are computed here, once per call: the plastic synapses' (see
     :func:`~reservoirspike.backends.plastic.pre_trace_layout`) and the static rows' (see
     :func:`static_row_layout`).  A static run passes ``learn=None``, a run that cannot split a population
-    ``chunks=None``, and so on (see :func:`run_sequence`), so that the kernel compiled for it leaves those
+    ``chunks=None``, and so on (see :func:`_batch_kernel`), so that the kernel compiled for it leaves those
     paths out.
     """
     kernel_args = _kernel_args(args)
