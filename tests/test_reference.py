@@ -534,11 +534,12 @@ def test_fired_ids_lists_the_set_flags_in_order(n, p):
     """The spike scan reads the flags as words and finds each set flag by the word's lowest set bit."""
     from reservoirspike.backends.cpu import _fired_ids
 
+    fired_ids = numba.njit(lambda words, flags, out: _fired_ids(words, flags, out))  # no Python wrapper of its own
     words = np.zeros((n + 7) // 8, np.uint64)
     flags = words.view(np.bool_)[:n]
     flags[:] = np.random.default_rng(n).random(n) < p
     out = np.full(n, -1, np.int64)
-    k = _fired_ids(words, flags, out)
+    k = fired_ids(words, flags, out)
     np.testing.assert_array_equal(out[:k], np.flatnonzero(flags))
 
 
@@ -550,10 +551,11 @@ def test_portable_trailing_zeros_matches_numbas_intrinsic():
     from reservoirspike.backends.cpu import trailing_zeros_portable
 
     intrinsic = njit(lambda w: trailing_zeros(w))
+    portable = njit(lambda w: trailing_zeros_portable(w))  # no Python wrapper of its own
     words = np.concatenate([np.uint64(1) << np.arange(64, dtype=np.uint64),
                             np.random.default_rng(0).integers(1, 2**63, 200, dtype=np.uint64)])
     for w in words:
-        assert trailing_zeros_portable(w) == intrinsic(w), w
+        assert portable(w) == intrinsic(w), w
 
 
 @pytest.mark.parametrize("shape, dtype", [(5, np.float64), ((3, 7), np.int64), (13, np.int32), (0, np.uint64)])
