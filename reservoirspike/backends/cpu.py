@@ -660,36 +660,60 @@ def _background_drives(key, pop_bounds, pop_params, pop_drive, v, i_e, y_e):
             _background_drive(key, pop_bounds[p], pop_bounds[p + 1], pop_drive[p], v, i_e, y_e)
 
 
-@njit(cache=True)
-def _plastic_begin(learn, n, n_slots):
-    """Scratch of one plastic sequence; traces start from zero in every sequence (see backends.plastic).
+def plastic_scratch(learn, n, n_slots):
+    """The scratch arrays of a plastic run, allocated in NumPy (see :func:`sequence_workspace`).
 
-    Returns ``(arr_buf, arr_cnt, pre_tr, copies, post_ids, n_post)``: the arrival queue of each delay
-    slot, the pre traces (per neuron or per synapse), the contiguous trace copies of the per-step passes
-    (:func:`~reservoirspike.backends.plastic.trace_copies`), and the neurons that fired in the previous
-    step (none yet).
+    Returns ``(arr_buf, arr_cnt, pre_tr, copies, post_ids)``: the arrival queue of each delay slot and
+    its counts, the pre traces (per neuron, or the per-synapse ``syn_tr`` of ``learn``), the contiguous
+    trace copies of the per-step passes (:func:`~reservoirspike.backends.plastic.trace_copies`), and
+    room for the neurons that fired in the previous step.  :func:`_plastic_begin` sets them to a
+    sequence's start.
     """
-    syn_kind, syn_tr, post_tr, layout = learn[3], learn[4], learn[5], learn[9]
+    syn_kind, syn_tr, layout = learn[3], learn[4], learn[9]
     per_neuron = layout[0]
-    if not per_neuron:  # per-synapse pre traces (24 bytes a synapse: not cleared when unused)
-        syn_tr[:] = 0.0
-    post_tr[:] = 0.0
     arr_buf = np.empty((n_slots, n if per_neuron else max(1, np.count_nonzero(syn_kind))), np.int64)
     pre_tr = np.zeros((n, 3)) if per_neuron else syn_tr
-    copies = trace_copies(n if per_neuron else 0)
-    return arr_buf, np.zeros(n_slots, np.int64), pre_tr, copies, np.empty(n, np.int64), np.int64(0)
+    return arr_buf, np.zeros(n_slots, np.int64), pre_tr, trace_copies(n if per_neuron else 0), np.empty(n, np.int64)
 
 
 @step_jit()
-def _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data,
-                    syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row, in_kind,
-                    copies, live, fast):
-    """Plasticity at time stamp ``t``: the plastic arrivals of step ``t``, then the spikes of step ``t - 1``."""
+def _plastic_begin(learn, arr_cnt, pre_tr, copies):
+    """Traces at zero and empty arrival queues: a plastic sequence's start (see backends.plastic).
+
+    ``pre_tr`` (:func:`plastic_scratch`) holds the per-neuron pre traces, or is the per-synapse
+    ``syn_tr`` of ``learn`` (24 bytes a synapse), which a run with per-neuron traces leaves alone.
+    """
+    post_tr = learn[5]
+    for i in range(post_tr.shape[0]):
+        for c in range(post_tr.shape[1]):
+            post_tr[i, c] = 0.0
+    for i in range(pre_tr.shape[0]):
+        for c in range(pre_tr.shape[1]):
+            pre_tr[i, c] = 0.0
+    for sl in range(arr_cnt.shape[0]):
+        arr_cnt[sl] = 0
+    stamped, stamps, _ = copies
+    for r in range(stamped.shape[0]):
+        for i in range(stamped.shape[1]):
+            stamped[r, i] = 0.0
+            stamps[r, i] = 0
+
+
+@step_jit()
+def _plastic_events(t, slot, neuron_traces, synapse_traces, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi,
+                    indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn, in_row,
+                    in_kind, copies, live, fast):
+    """Plasticity at time stamp ``t``: the plastic arrivals of step ``t``, then the spikes of step ``t - 1``.
+
+    Of ``neuron_traces`` and ``synapse_traces``, the one that names where the pre traces live is not
+    None (see ``layout`` in :func:`_kernel_args`): Numba then leaves the other kind's arrivals
+    uncompiled (0.9 s of a per-neuron run's first call).
+    """
     stamped, stamps, decayed = copies
-    if per_neuron:
+    if neuron_traces is not None:
         process_neuron_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind,
                                 pre_tr, post_tr, ring_e, ring_i, stamped, stamps, decayed, live, fast, n_post)
-    else:
+    if synapse_traces is not None:
         process_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, pre_tr, post_tr, ring_e,
                          ring_i)
     post_spikes(t, post_ids, n_post, decay, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr,
@@ -748,7 +772,7 @@ def _batch_kernel(
     n_pops = pop_bounds.shape[0] - 1
     n_slots = max_delay + 1
     (ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, refr, fired_words, fired_ids, in_words, in_ids,
-     listed, n_listed) = workspace
+     listed, n_listed, scratch) = workspace
     fired = fired_words.view(np.bool_)[:n]  # the spike flags, read 8 at a time when scanned
     lean, present = kinds  # which kinds of step occur: see _population_step
     with_trace = (record & (REC_BIN_TRACES | REC_FINAL | REC_STEPS)) != 0  # only snapshots read the trace
@@ -760,7 +784,9 @@ def _batch_kernel(
     row_layout, in_weight, in_ring, clear_ratio, far_rows = rows
     if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
         pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
-        per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live, fast = layout
+        (per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live, fast, neuron_traces,
+         synapse_traces) = layout
+        arr_buf, arr_cnt, pre_tr, copies, post_ids = scratch  # plastic_scratch
     for position in range(seq_ids.shape[0]):
         seq = seq_ids[position]
         start, n_steps, frame_start = offsets[seq], offsets[seq + 1] - offsets[seq], frame_offsets[seq]
@@ -788,7 +814,8 @@ def _batch_kernel(
         n_spikes = 0
         n_pending, pending_slot = np.int64(0), np.int64(0)  # not literal zeros: one compiled _step_split, not two
         if learn is not None:  # the plastic state at a sequence's start
-            arr_buf, arr_cnt, pre_tr, copies, post_ids, n_post = _plastic_begin(learn, n, n_slots)
+            _plastic_begin(learn, arr_cnt, pre_tr, copies)
+            n_post = np.int64(0)  # not a literal zero: one compiled _plastic_events, not two
         for t in range(n_steps):
             row = start + t
             frame = frame_start + t // frame_steps
@@ -827,9 +854,9 @@ def _batch_kernel(
                             n_in_now += 1
             # time stamp t: arrivals, then step t - 1's spikes
             if learn is not None and (arr_cnt[slot] > 0 or n_post > 0):
-                _plastic_events(t, slot, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo, pre_hi, indices,
-                                data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr, in_syn,
-                                in_row, in_kind, copies, live, fast)
+                _plastic_events(t, slot, neuron_traces, synapse_traces, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo,
+                                pre_hi, indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post,
+                                in_ptr, in_syn, in_row, in_kind, copies, live, fast)
                 n_post = np.int64(0)  # not a literal zero: one compiled _plastic_events, not two
             # 3. arrivals, exact integration, decay, threshold: one population at a time
             n_fired = 0
@@ -909,9 +936,9 @@ def _batch_kernel(
                     state[row, k, 1] = i_e[j]
                     state[row, k, 2] = i_i[j]
         if learn is not None:  # the plasticity events stamped with the sequence's end time
-            _plastic_events(n_steps, n_steps % n_slots, per_neuron, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo,
-                            pre_hi, indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post, in_ptr,
-                            in_syn, in_row, in_kind, copies, live, fast)
+            _plastic_events(n_steps, n_steps % n_slots, neuron_traces, synapse_traces, decay, pl, pl_mode, arr_buf,
+                            arr_cnt, pre_lo, pre_hi, indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids,
+                            n_post, in_ptr, in_syn, in_row, in_kind, copies, live, fast)
         if record & REC_FINAL:
             for j in range(n):
                 final[seq, j] = trace[j]
@@ -936,14 +963,15 @@ def aligned_zeros(shape, dtype):
     return buffer[start:start + size].view(dtype).reshape(shape)
 
 
-def sequence_workspace(n, max_delay, n_inputs, sparse_clear=False):
+def sequence_workspace(n, max_delay, n_inputs, sparse_clear=False, learn=None):
     """The arrays a thread simulates its sequences in, allocated here (in NumPy) rather than in the kernel.
 
     Returns ``(ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, refractory, fired_words,
-    fired_ids, in_words, in_ids, listed, n_listed)``: the fixed-point delay rings, the neuron state,
-    the spike flags as words and the list of their neurons, the same for the input channels, and the
+    fired_ids, in_words, in_ids, listed, n_listed, scratch)``: the fixed-point delay rings, the neuron
+    state, the spike flags as words and the list of their neurons, the same for the input channels, the
     rows that wrote to each ring slot (:func:`_deliver_spikes`; no room for them unless
-    ``sparse_clear``).  :func:`_batch_kernel` sets them to a sequence's start.  (Allocated in the kernel,
+    ``sparse_clear``), and a plastic run's :func:`plastic_scratch` (None unless ``learn``, the kernel's
+    argument of that name, is given).  :func:`_batch_kernel` sets them to a sequence's start.  (Allocated in the kernel,
     each kind of array cost Numba a compilation of ``np.zeros`` or ``np.empty``: about 1.2 s of every
     program's first run.)  The arrays the neuron loop streams start on a cache line
     (:func:`aligned_zeros`), and so does each ring slot where ``n`` is a multiple of 8.
@@ -954,7 +982,8 @@ def sequence_workspace(n, max_delay, n_inputs, sparse_clear=False):
             *(aligned_zeros(n, np.float64) for _ in range(8)), aligned_zeros(n, np.int32),
             aligned_zeros(words, np.uint64), np.zeros(n, np.int64),
             np.zeros((n_inputs + 7) // 8, np.uint64), np.zeros(n_inputs, np.int64),
-            np.zeros((n_slots, n if sparse_clear else 0), np.int32), np.zeros(n_slots, np.int64))
+            np.zeros((n_slots, n if sparse_clear else 0), np.int32), np.zeros(n_slots, np.int64),
+            None if learn is None else plastic_scratch(learn, n, n_slots))
 
 
 def simulate_batch_serial(*args):
@@ -980,7 +1009,8 @@ def simulate_batch_serial(*args):
 def _workspace_for(kernel_args):
     """:func:`sequence_workspace` for the kernel arguments ``kernel_args`` (their network's sizes)."""
     sparse_clear = kernel_args[-1] is not None  # clear_after: see _kernel_args
-    return sequence_workspace(len(kernel_args[23]), int(kernel_args[19]), len(kernel_args[9]) - 1, sparse_clear)
+    return sequence_workspace(len(kernel_args[23]), int(kernel_args[19]), len(kernel_args[9]) - 1, sparse_clear,
+                              kernel_args[-8])  # learn
 
 
 def merged_populations(pop_bounds, pop_params, pop_drive, lean, v_inf, th_off):
@@ -1020,7 +1050,9 @@ def _kernel_args(args):
         # STDP weights that start >= 0 stay so (w_min >= 0): their arrivals need no sign test
         stdp_nonneg = bool(np.all(data[syn_kind == SYN_STDP] >= 0))
         fast = (stdp_nonneg, shares_trace_pass(pl, pl_mode, layout[0], layout[1], layout[8]))
-        layout = (*layout, fast)
+        # the kind of pre traces twice, as a pair of which exactly one is None (see _plastic_events)
+        traces = (np.int64(1), None) if layout[0] else (None, np.int64(1))
+        layout = (*layout, fast, *traces)
         learn = (np.int64(pl_mode), pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout)
     # input channels (all static): each one's ring (its sign) and one weight (as uniform_row_weights), in one pass
     _, in_ring, in_weight = static_row_layout(common[9], None, common[11], syn_kind, False)

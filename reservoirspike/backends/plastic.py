@@ -40,7 +40,6 @@ two bit for bit.
 import math
 
 import numpy as np
-from numba import njit
 
 from ._jit import step_jit
 from ._math import add_psp, to_fixed
@@ -68,20 +67,19 @@ def table_length(tau, dt):
     return min(int(math.ceil(40.0 * tau / dt)) + 1, MAX_TABLE)
 
 
-@njit(cache=True)
-def _fill_tables(taus, lengths, dt, out):
-    for r in range(taus.shape[0]):
-        for m in range(lengths[r]):
-            out[r, m] = math.exp(-(m * dt) / taus[r])
-
-
 def decay_tables(pl):
-    """Decay factors (5, L): row k, column m is ``exp(-(m dt) / tau_k)``, zero beyond 40 tau_k."""
-    dt = pl[PL_DT]
-    taus = np.array([pl[TAU_P], pl[TAU_M], pl[TAU_X], pl[TAU_Y], pl[I_TAU]])
-    lengths = np.array([table_length(t, dt) for t in taus], np.int64)
-    out = np.zeros((5, int(lengths.max()) + 1))  # the last column stays 0: lookups clamp to it
-    _fill_tables(taus, lengths, dt, out)
+    """Decay factors (5, L): row k, column m is ``exp(-(m dt) / tau_k)``, zero beyond 40 tau_k.
+
+    Each factor is ``math.exp``'s, the C library's ``exp`` that compiled code calls as well (NumPy's
+    vectorised ``np.exp`` differs from it in the last bit for about 5 % of the entries); in Python,
+    a table takes milliseconds, and compiled it cost 0.46 s of a plastic program's first run.
+    """
+    dt = float(pl[PL_DT])
+    taus = [float(pl[k]) for k in (TAU_P, TAU_M, TAU_X, TAU_Y, I_TAU)]
+    lengths = [table_length(t, dt) for t in taus]
+    out = np.zeros((5, max(lengths) + 1))  # the last column stays 0: lookups clamp to it
+    for row, (tau, length) in enumerate(zip(taus, lengths)):
+        out[row, :length] = [math.exp(-(m * dt) / tau) for m in range(length)]
     return out
 
 
@@ -231,7 +229,6 @@ def process_arrivals(t, slot, table, pl, arr_buf, arr_cnt, indices, data, syn_ki
     arr_cnt[slot] = 0
 
 
-@njit(cache=True)
 def pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn):
     """Where the pre traces live, and the plastic synapses onto each neuron in target order.
 
@@ -244,64 +241,46 @@ def pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn):
     onto neuron ``i`` are ``in_syn[in_ptr[i]:in_ptr[i + 1]]``, of kinds
     ``in_kind`` and with their pre traces in row ``in_row`` (the presynaptic
     neuron, or the synapse itself when traces stay per synapse); ``live``: see :func:`_live_rows`.
+
+    In NumPy (segment operations on the CSR and CSC orders): compiled, this layout and
+    :func:`_live_rows` cost about 2 s of a plastic program's first run.
     """
     n = indptr.shape[0] - 1
+    pre_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))  # each synapse's presynaptic neuron
     pre_delay = np.zeros(n, np.int64)
     pre_lo = indptr[:-1].copy()
     pre_hi = indptr[:-1].copy()
-    pre_of = np.empty(syn_kind.shape[0], np.int64)
+    plastic = np.flatnonzero(syn_kind != SYN_STATIC)  # in row order
     per_neuron = True
-    for j in range(n):
-        kind = SYN_STATIC
-        n_plastic = 0
-        for s in range(indptr[j], indptr[j + 1]):
-            pre_of[s] = j
-            if syn_kind[s] == SYN_STATIC:
-                continue
-            n_plastic += 1
-            pre_hi[j] = s + 1
-            if kind == SYN_STATIC:
-                kind = syn_kind[s]
-                pre_delay[j] = delays[s]
-                pre_lo[j] = s
-            elif syn_kind[s] != kind or delays[s] != pre_delay[j]:
-                per_neuron = False
-        if pre_hi[j] - pre_lo[j] != n_plastic:  # static synapses between plastic ones
-            per_neuron = False
-    in_ptr = np.zeros(n + 1, np.int64)
-    n_plastic = 0
-    for i in range(n):
-        for k in range(tgt_ptr[i], tgt_ptr[i + 1]):
-            n_plastic += syn_kind[tgt_syn[k]] != SYN_STATIC
-        in_ptr[i + 1] = n_plastic
-    in_syn = np.empty(n_plastic, np.int32)  # 32-bit: this index is streamed at every post spike
-    in_row = np.empty(n_plastic, np.int32)
-    in_kind = np.empty(n_plastic, np.uint8)
-    q = 0
-    for k in range(tgt_syn.shape[0]):
-        s = tgt_syn[k]
-        if syn_kind[s] != SYN_STATIC:
-            in_syn[q], in_kind[q] = s, syn_kind[s]
-            in_row[q] = pre_of[s] if per_neuron else s
-            q += 1
+    if plastic.size:
+        rows = pre_of[plastic]
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])  # each row's first plastic synapse
+        counts = np.diff(np.r_[starts, plastic.size])
+        first, last, owner = plastic[starts], plastic[starts + counts - 1], rows[starts]
+        pre_lo[owner], pre_hi[owner], pre_delay[owner] = first, last + 1, delays[first]
+        per_neuron = bool(np.all(last + 1 - first == counts)  # no static synapse between plastic ones
+                          and np.all(syn_kind[plastic] == np.repeat(syn_kind[first], counts))
+                          and np.all(delays[plastic] == np.repeat(delays[first], counts)))
+    onto = syn_kind[tgt_syn] != SYN_STATIC  # the plastic synapses in target order
+    seen = np.zeros(tgt_syn.shape[0] + 1, np.int64)
+    np.cumsum(onto, out=seen[1:])
+    in_ptr = seen[tgt_ptr] - seen[tgt_ptr[0]]
+    in_syn = tgt_syn[onto].astype(np.int32)  # 32-bit: this index is streamed at every post spike
+    in_row = (pre_of[in_syn] if per_neuron else in_syn).astype(np.int32)
+    in_kind = syn_kind[in_syn].astype(np.uint8)
     return per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, _live_rows(pre_delay, in_ptr)
 
 
-@njit(cache=True)
 def _live_rows(pre_delay, in_ptr):
     """``[lo, hi)`` of the neurons with plastic inputs, then of those with plastic outputs (per-neuron traces).
 
     The per-step passes of :func:`decayed_traces` cover these rows only (a plastic group between
-    populations makes them contiguous).
+    populations makes them contiguous); an empty range is ``[0, 0)``.
     """
-    n = pre_delay.shape[0]
-    live = np.array([n, 0, n, 0], np.int64)
-    for i in range(n):
-        if in_ptr[i + 1] > in_ptr[i]:
-            live[0], live[1] = min(live[0], i), i + 1
-        if pre_delay[i] > 0:
-            live[2], live[3] = min(live[2], i), i + 1
-    live[0], live[2] = min(live[0], live[1]), min(live[2], live[3])
+    live = np.zeros(4, np.int64)
+    for k, rows in enumerate((np.flatnonzero(in_ptr[1:] > in_ptr[:-1]), np.flatnonzero(pre_delay > 0))):
+        if rows.size:
+            live[2 * k], live[2 * k + 1] = rows[0], rows[-1] + 1
     return live
 
 
@@ -334,7 +313,6 @@ def check_stamp_range(longest):
                          "plasticity's 32-bit time stamps count; split it into shorter sequences")
 
 
-@njit(cache=True)
 def trace_copies(n):
     """Contiguous copies of the traces that the per-step passes of :func:`decayed_traces` read.
 
@@ -342,7 +320,8 @@ def trace_copies(n):
     and row :data:`COPY_PRE` its pre trace r1 (per-neuron layout), as last stamped (float64) and
     the stamp (int32, steps), kept next to the (n, 3) / (n, 4) trace rows that every other update
     reads; ``decayed`` receives the pass's values at one time stamp.  ``n`` is 0 when the pre
-    traces are per synapse (no passes).
+    traces are per synapse (no passes).  In NumPy: the kernels receive them (see
+    :func:`reservoirspike.backends.cpu.plastic_scratch`).
     """
     return np.zeros((2, n)), np.zeros((2, n), np.int32), np.empty((2, n))
 
