@@ -632,14 +632,15 @@ def _step_split(n_chunks, slot, pending, n_pending, pending_slot, n_slots, indpt
     return n_fired
 
 
-@njit(cache=True)
 def rows_in_target_order(indptr, indices):
-    """Whether every CSR row lists its targets in increasing order (what the builders make)."""
-    for j in range(indptr.shape[0] - 1):
-        for s in range(indptr[j] + 1, indptr[j + 1]):
-            if indices[s] < indices[s - 1]:
-                return False
-    return True
+    """Whether every CSR row lists its targets in increasing order (what the builders make).
+
+    In NumPy: compiled, it cost 0.4 s of a split run's first call.
+    """
+    rising = indices[1:] >= indices[:-1]
+    starts = indptr[1:-1]
+    rising[starts[(starts > 0) & (starts < indices.shape[0])] - 1] = True  # a pair across two rows
+    return bool(rising.all())
 
 
 @step_jit()
