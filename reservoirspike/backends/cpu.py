@@ -772,14 +772,13 @@ def _batch_kernel(
     n = v_rest.shape[0]
     n_pops = pop_bounds.shape[0] - 1
     n_slots = max_delay + 1
-    (ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, refr, fired_words, fired_ids, in_words, in_ids,
-     listed, n_listed, scratch) = workspace
-    fired = fired_words.view(np.bool_)[:n]  # the spike flags, read 8 at a time when scanned
+    # fired: the spike flags, a view of fired_words, which the scan reads 8 at a time (in_spiking likewise)
+    (ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, refr, fired_words, fired, fired_ids, in_words,
+     in_spiking, in_ids, listed, n_listed, scratch) = workspace
     lean, present = kinds  # which kinds of step occur: see _population_step
     with_trace = (record & (REC_BIN_TRACES | REC_FINAL | REC_STEPS)) != 0  # only snapshots read the trace
     cap = spike_step.shape[1]
     n_in = in_indptr.shape[0] - 1
-    in_spiking = in_words.view(np.bool_)[:n_in]  # this step's Poisson input spikes, as flags
     # static_row_layout's; each input channel's one weight (uniform_row_weights) and ring (its sign);
     # SPARSE_CLEAR_RATIO (see _clear_slot); whether the rows are prefetched (see _deliver_spikes)
     row_layout, in_weight, in_ring, clear_ratio, far_rows = rows
@@ -967,22 +966,24 @@ def aligned_zeros(shape, dtype):
 def sequence_workspace(n, max_delay, n_inputs, sparse_clear=False, learn=None):
     """The arrays a thread simulates its sequences in, allocated here (in NumPy) rather than in the kernel.
 
-    Returns ``(ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, refractory, fired_words,
-    fired_ids, in_words, in_ids, listed, n_listed, scratch)``: the fixed-point delay rings, the neuron
-    state, the spike flags as words and the list of their neurons, the same for the input channels, the
-    rows that wrote to each ring slot (:func:`_deliver_spikes`; no room for them unless
-    ``sparse_clear``), and a plastic run's :func:`plastic_scratch` (None unless ``learn``, the kernel's
-    argument of that name, is given).  :func:`_batch_kernel` sets them to a sequence's start.  (Allocated in the kernel,
-    each kind of array cost Numba a compilation of ``np.zeros`` or ``np.empty``: about 1.2 s of every
+    Returns ``(ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, refractory, fired_words, fired,
+    fired_ids, in_words, in_spiking, in_ids, listed, n_listed, scratch)``: the fixed-point delay rings,
+    the neuron state, the spike flags as words, as bytes (a view of the words) and the list of their
+    neurons, the same for the input channels, the rows that wrote to each ring slot
+    (:func:`_deliver_spikes`; no room for them unless ``sparse_clear``), and a plastic run's
+    :func:`plastic_scratch` (None unless ``learn``, the kernel's argument of that name, is given).
+    :func:`_batch_kernel` sets them to a sequence's start.  (Allocated or viewed in the kernel, each kind
+    of array cost Numba a compilation of ``np.zeros``, ``np.empty`` or ``view``: about 1.4 s of every
     program's first run.)  The arrays the neuron loop streams start on a cache line
     (:func:`aligned_zeros`), and so does each ring slot where ``n`` is a multiple of 8.
     """
     n_slots = max_delay + 1
-    words = (n + 7) // 8
+    fired_words = aligned_zeros((n + 7) // 8, np.uint64)
+    in_words = np.zeros((n_inputs + 7) // 8, np.uint64)
     return (aligned_zeros((n_slots, n), np.int64), aligned_zeros((n_slots, n), np.int64),
             *(aligned_zeros(n, np.float64) for _ in range(8)), aligned_zeros(n, np.int32),
-            aligned_zeros(words, np.uint64), np.zeros(n, np.int64),
-            np.zeros((n_inputs + 7) // 8, np.uint64), np.zeros(n_inputs, np.int64),
+            fired_words, fired_words.view(np.bool_)[:n], np.zeros(n, np.int64),
+            in_words, in_words.view(np.bool_)[:n_inputs], np.zeros(n_inputs, np.int64),
             np.zeros((n_slots, n if sparse_clear else 0), np.int32), np.zeros(n_slots, np.int64),
             None if learn is None else plastic_scratch(learn, n, n_slots))
 
