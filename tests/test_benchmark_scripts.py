@@ -37,3 +37,23 @@ def test_batch_reservoir_refuses_bad_flags_naming_them(argv, message, capsys):
     with pytest.raises(SystemExit):
         _script("batch_reservoir").main(argv)
     assert message in capsys.readouterr().err
+
+
+def test_compile_reports_a_fresh_and_a_cached_start(capsys):
+    """Each kind of run compiles in a process of its own with an empty cache, then loads it in another."""
+    rows = _script("compile").main(["--paths", "batch", "--rounds", "1", "--json"])
+    assert [r["path"] for r in rows] == ["batch"]
+    r = rows[0]
+    assert {"system", "path", "rounds", "compile_s", "cached_s"} <= set(r)
+    assert r["compile_s"] > 0 and r["cached_s"] > 0 and len(r["compile_all_s"]) == 1
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("{")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--paths", "static,gpu"], "--paths: unknown ['gpu']"),
+    (["--rounds", "0"], "--rounds must be a positive number"),
+])
+def test_compile_refuses_bad_flags_naming_them(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        _script("compile").main(argv)
+    assert message in capsys.readouterr().err
