@@ -722,11 +722,16 @@ def _plastic_events(t, slot, neuron_traces, synapse_traces, decay, pl, pl_mode, 
 
 
 @step_jit()
-def _plastic_step_end(t, n_steps, fired, th_off, data, pl_mode, pl, syn_kind, tgt_ptr, tgt_syn, scale_target):
-    """Homeostasis after step ``t``: intrinsic plasticity every step, synaptic scaling every ``SCALE_EVERY``."""
-    if pl_mode & PL_IP:
+def _plastic_step_end(t, n_steps, fired, th_off, data, intrinsic, scaling, pl, syn_kind, tgt_ptr, tgt_syn,
+                      scale_target):
+    """Homeostasis after step ``t``: intrinsic plasticity every step, synaptic scaling every ``SCALE_EVERY``.
+
+    ``intrinsic`` and ``scaling`` are None where the rules have no such homeostasis: Numba then leaves
+    its code out.
+    """
+    if intrinsic is not None:
         intrinsic_step(fired, th_off, pl[IP_ETA], pl[IP_TARGET], pl[IP_BOUND])
-    if (pl_mode & PL_SCALE) and ((t + 1) % np.int64(pl[SCALE_EVERY]) == 0 or t == n_steps - 1):
+    if scaling is not None and ((t + 1) % np.int64(pl[SCALE_EVERY]) == 0 or t == n_steps - 1):
         scale_inputs(tgt_ptr, tgt_syn, data, syn_kind, scale_target)
 
 
@@ -785,7 +790,7 @@ def _batch_kernel(
     if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
         pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
         (per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live, fast, neuron_traces,
-         synapse_traces) = layout
+         synapse_traces, intrinsic, scaling) = layout
         arr_buf, arr_cnt, pre_tr, copies, post_ids = scratch  # plastic_scratch
     for position in range(seq_ids.shape[0]):
         seq = seq_ids[position]
@@ -921,8 +926,8 @@ def _batch_kernel(
                         else:
                             ring_i[tgt_slot, np.uint32(indices[s])] += w
             if learn is not None and pl_mode & (PL_IP | PL_SCALE):  # a call passes many arrays: skip it when idle
-                _plastic_step_end(t, n_steps, fired, th_off, data, pl_mode, pl, syn_kind, tgt_ptr, tgt_syn,
-                                  scale_target)
+                _plastic_step_end(t, n_steps, fired, th_off, data, intrinsic, scaling, pl, syn_kind, tgt_ptr,
+                                  tgt_syn, scale_target)
             if (record & REC_STEPS) and (t + 1) % frame_steps == 0:
                 for j in range(n):
                     step_traces[frame, j] = trace[j]
@@ -1054,7 +1059,9 @@ def _kernel_args(args):
         fast = (stdp_nonneg, shares_trace_pass(pl, pl_mode, layout[0], layout[1], layout[8]))
         # the kind of pre traces twice, as a pair of which exactly one is None (see _plastic_events)
         traces = (np.int64(1), None) if layout[0] else (None, np.int64(1))
-        layout = (*layout, fast, *traces)
+        # and whether the rules have each kind of homeostasis, None where not (see _plastic_step_end)
+        homeostasis = tuple(np.int64(1) if pl_mode & flag else None for flag in (PL_IP, PL_SCALE))
+        layout = (*layout, fast, *traces, *homeostasis)
         learn = (np.int64(pl_mode), pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout)
     # input channels (all static): each one's ring (its sign) and one weight (as uniform_row_weights), in one pass
     _, in_ring, in_weight = static_row_layout(common[9], None, common[11], syn_kind, False)
