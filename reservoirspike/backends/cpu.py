@@ -32,7 +32,7 @@ from ._math import (FIXED_INV, add_psp, conductance_membrane_step, fixed_weights
                     to_fixed)
 from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, SYN_STDP, intrinsic_step,
                       post_spikes, pre_trace_layout, process_arrivals, process_neuron_arrivals, scale_inputs,
-                      trace_copies, shares_trace_pass, check_stamp_range)
+                      trace_copies, shares_trace_pass, check_stamp_range, arrival_paths)
 
 # The neuron loop touches many arrays; LLVM only vectorises it when allowed enough runtime
 # alias checks (its default budget is too small). The checks run once per population and step.
@@ -708,17 +708,20 @@ def _plastic_events(t, slot, neuron_traces, synapse_traces, decay, pl, pl_mode, 
 
     Of ``neuron_traces`` and ``synapse_traces``, the one that names where the pre traces live is not
     None (see ``layout`` in :func:`_kernel_args`): Numba then leaves the other kind's arrivals
-    uncompiled (0.9 s of a per-neuron run's first call).
+    uncompiled (0.9 s of a per-neuron run's first call).  ``fast``: ``(shared, arrival loops,
+    potentiation loops)`` (see :func:`~reservoirspike.backends.plastic.shares_trace_pass` and
+    :func:`~reservoirspike.backends.plastic.arrival_paths`).
     """
     stamped, stamps, decayed = copies
     if neuron_traces is not None:
         process_neuron_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind,
-                                pre_tr, post_tr, ring_e, ring_i, stamped, stamps, decayed, live, fast, n_post)
+                                pre_tr, post_tr, ring_e, ring_i, stamped, stamps, decayed, live, fast[0], fast[1][0],
+                                fast[1][1], n_post)
     if synapse_traces is not None:
         process_arrivals(t, slot, decay, pl, arr_buf, arr_cnt, indices, data, syn_kind, pre_tr, post_tr, ring_e,
                          ring_i)
     post_spikes(t, post_ids, n_post, decay, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr,
-                stamped, stamps, decayed, live, fast[1])
+                stamped, stamps, decayed, live, fast[0], fast[2][0], fast[2][1])
 
 
 @step_jit()
@@ -1056,7 +1059,9 @@ def _kernel_args(args):
         layout = pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn)
         # STDP weights that start >= 0 stay so (w_min >= 0): their arrivals need no sign test
         stdp_nonneg = bool(np.all(data[syn_kind == SYN_STDP] >= 0))
-        fast = (stdp_nonneg, shares_trace_pass(pl, pl_mode, layout[0], layout[1], layout[8]))
+        # (shares_trace_pass, then the loops that arrivals and potentiation take: see arrival_paths)
+        fast = (shares_trace_pass(pl, pl_mode, layout[0], layout[1], layout[8]),
+                *arrival_paths(pl, pl_mode, layout[0], stdp_nonneg))
         # the kind of pre traces twice, as a pair of which exactly one is None (see _plastic_events)
         traces = (np.int64(1), None) if layout[0] else (None, np.int64(1))
         # and whether the rules have each kind of homeostasis, None where not (see _plastic_step_end)

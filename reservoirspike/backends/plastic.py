@@ -300,6 +300,26 @@ def shares_trace_pass(pl, pl_mode, per_neuron, pre_delay, live):
                 and live[0] == live[2] and live[1] == live[3])
 
 
+def arrival_paths(pl, pl_mode, per_neuron, stdp_nonneg):
+    """Which loops a run's plastic events take, each as a pair of which a None is a loop left out.
+
+    Returns ``((additive, general), (additive, general))``, for the arrivals of
+    :func:`process_neuron_arrivals` and the potentiation of :func:`post_spikes`: ``np.int64(1)`` where some
+    events take that loop, None where none does.  Arrivals take the branch-free additive loop when
+    they are STDP's, its weights start >= 0 (so stay so, ``w_min >= 0``), it is additive (``mu`` 0) and
+    its pairing is not restricted; other arrivals (inhibitory STDP among them) take the general one.
+    Potentiation takes the additive loop for STDP alone, additive, unrestricted, per-neuron pre traces.
+    """
+    restricted = pl[NEAREST] == PAIR_RESTRICTED
+    additive = bool(stdp_nonneg and not restricted and pl[MU] == 0.0)
+    arrive = (additive and pl_mode & PL_STDP, not additive or pl_mode & PL_ISTDP)
+    potentiate = bool(pl_mode == PL_STDP and pl[MU] == 0.0 and not restricted and per_neuron)
+    def flag(used):
+        return np.int64(1) if used else None
+
+    return (flag(arrive[0]), flag(arrive[1])), (flag(potentiate), flag(not potentiate))
+
+
 #: rows of the trace copies: the post traces o1 (depression), the per-neuron pre traces r1 (potentiation)
 COPY_POST, COPY_PRE = 0, 1
 #: a sequence's time stamps must fit the copies' 32-bit stamps
@@ -358,21 +378,22 @@ def _additive_arrival(lo, hi, indices, data, ring, o1_now, dep_gain, w_min, w_ma
 
 @step_jit()
 def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi, indices, data, syn_kind, pre_tr,
-                            post_tr, ring_e, ring_i, stamped, stamps, decayed, live, fast, n_post):
+                            post_tr, ring_e, ring_i, stamped, stamps, decayed, live, shared, additive, general,
+                            n_post):
     """Like :func:`process_arrivals` with one queued arrival per neuron and per-neuron pre traces.
 
     Neuron ``j``'s plastic synapses are ``pre_lo[j]:pre_hi[j]``, all of one kind (see :func:`pre_trace_layout`).
     ``stamped``, ``stamps`` and ``decayed`` are the copies of the passes' traces (see :func:`trace_copies`).
-    ``fast``: (every STDP weight was >= 0 at the start of the run, so it stays so as ``w_min >= 0``;
-    :func:`shares_trace_pass`); ``n_post``: how many neurons fired in the previous step.
+    ``shared``: see :func:`shares_trace_pass`; ``additive`` is not None where STDP arrivals take the
+    branch-free additive loop, ``general`` where some arrivals take the general one (see
+    :func:`arrival_paths`): Numba leaves out the code of a path that is None.  ``n_post``: how many
+    neurons fired in the previous step.
     """
-    stdp_nonneg, shared = fast
     nearest = pl[NEAREST] != 0.0
     restricted = pl[NEAREST] == PAIR_RESTRICTED
     a2m, a3m, mu, w_min, w_max = pl[A2M], pl[A3M], pl[MU], pl[W_MIN], pl[W_MAX]
     i_eta, i_alpha, i_wmax = pl[I_ETA], pl[I_ALPHA], pl[I_WMAX]
     o1_now = decayed[COPY_POST]
-    additive = stdp_nonneg and not restricted and mu == 0.0  # a branch-free loop for additive STDP
     if arr_cnt[slot] > 0 or (shared and n_post > 0):  # every post trace at stamp t, in one pass
         lo, hi = live[0], live[1]  # the neurons with plastic inputs
         decayed_traces(t, table[D_M], stamped[COPY_POST, lo:hi], stamps[COPY_POST, lo:hi], o1_now[lo:hi])
@@ -382,10 +403,10 @@ def process_neuron_arrivals(t, slot, table, pl, arr_buf, arr_cnt, pre_lo, pre_hi
         r1 = pre_tr[j, 0] * _decay(table, D_P, since_pre)
         r2 = pre_tr[j, 1] * _decay(table, D_X, since_pre)
         stdp = syn_kind[pre_lo[j]] == SYN_STDP
-        if stdp and additive:
+        if additive is not None and stdp:
             _additive_arrival(pre_lo[j], pre_hi[j], indices, data, ring_e[slot], o1_now, a2m + a3m * r2, w_min,
                               w_max)
-        else:
+        elif general is not None:
             for s in range(np.uint64(pre_lo[j]), np.uint64(pre_hi[j])):
                 i = np.uint32(indices[s])  # unsigned: no wraparound test
                 w = np.float64(data[s])
@@ -442,12 +463,14 @@ def _post_updates(tp, table, lo, hi, in_syn, in_row, in_kind, data, pre_tr, rest
 
 @step_jit()
 def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_kind, data, pre_tr, post_tr, stamped,
-                stamps, decayed, live, shared):
+                stamps, decayed, live, shared, additive, general):
     """Neurons ``ids[:n_ids]`` fired at time stamp ``tp`` (steps): potentiate their incoming plastic synapses.
 
     The plastic synapses onto neuron ``i`` come from :func:`pre_trace_layout`; ``stamped``, ``stamps``
     and ``decayed``: see :func:`trace_copies` (empty when the pre traces are per synapse); ``shared``:
-    see :func:`shares_trace_pass`.
+    see :func:`shares_trace_pass`.  Exactly one of ``additive`` (STDP alone, additive, per-neuron pre
+    traces: a pass over the pre traces, then a branch-free loop) and ``general`` is not None (see
+    :func:`arrival_paths`); Numba leaves out the other's code.
     """
     restricted = pl[NEAREST] == PAIR_RESTRICTED
     # parameters in locals: the loop stores weights, which would otherwise make every pl[...] a reload
@@ -455,17 +478,16 @@ def post_spikes(tp, ids, n_ids, table, pl, pl_mode, in_ptr, in_syn, in_row, in_k
     # STDP alone, additive, per-neuron pre traces: every pre trace at stamp tp in one pass, then a branch-free loop
     copies = stamped.shape[1] > 0
     r1_now = decayed[COPY_POST] if shared else decayed[COPY_PRE]
-    additive = pl_mode == PL_STDP and mu == 0.0 and not restricted and copies
-    if additive and n_ids > 0 and not shared:
+    if additive is not None and n_ids > 0 and not shared:
         lo, hi = live[2], live[3]  # the neurons with plastic outputs
         decayed_traces(tp, table[D_P], stamped[COPY_PRE, lo:hi], stamps[COPY_PRE, lo:hi], r1_now[lo:hi])
     for q in range(n_ids):
         i = ids[q]
         o1, o2, x_post = post_traces(tp, i, table, post_tr)
         gain = a2p + a3p * o2
-        if additive:
+        if additive is not None:
             _potentiate(in_ptr[i], in_ptr[i + 1], in_syn, in_row, data, r1_now, gain, w_min, w_max)
-        else:
+        if general is not None:
             _post_updates(tp, table, in_ptr[i], in_ptr[i + 1], in_syn, in_row, in_kind, data, pre_tr, restricted,
                           gain, post_tr[i, 3], mu, w_min, w_max, i_eta, i_wmax)
         bump_post_traces(tp, i, o1, o2, x_post, pl, pl_mode, post_tr)
