@@ -27,15 +27,17 @@ def test_batch_reservoir_reports_each_row(capsys):
     assert capsys.readouterr().out.count("\n") == 2  # one JSON object a line
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--systems", "reservoirspike,nest"], "--systems: unknown ['nest']"),
-    (["--duration", "0"], "--duration must be at least one step"),
-    (["--duration", "-1"], "--duration must be at least one step"),
-    (["--brian-sequences", "0"], "--brian-sequences must be a positive number"),
+@pytest.mark.parametrize("script, argv, message", [
+    ("batch_reservoir", ["--systems", "reservoirspike,nest"], "--systems: unknown ['nest']"),
+    ("batch_reservoir", ["--duration", "0"], "--duration must be at least one step"),
+    ("batch_reservoir", ["--duration", "-1"], "--duration must be at least one step"),
+    ("batch_reservoir", ["--brian-sequences", "0"], "--brian-sequences must be a positive number"),
+    ("compile", ["--paths", "static,gpu"], "--paths: unknown ['gpu']"),
+    ("compile", ["--rounds", "0"], "--rounds must be a positive number"),
 ])
-def test_batch_reservoir_refuses_bad_flags_naming_them(argv, message, capsys):
+def test_scripts_refuse_bad_flags_naming_them(script, argv, message, capsys):
     with pytest.raises(SystemExit):
-        _script("batch_reservoir").main(argv)
+        _script(script).main(argv)
     assert message in capsys.readouterr().err
 
 
@@ -47,13 +49,3 @@ def test_compile_reports_a_fresh_and_a_cached_start(capsys):
     assert {"system", "path", "rounds", "compile_s", "cached_s"} <= set(r)
     assert r["compile_s"] > 0 and r["cached_s"] > 0 and len(r["compile_all_s"]) == 1
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("{")
-
-
-@pytest.mark.parametrize("argv, message", [
-    (["--paths", "static,gpu"], "--paths: unknown ['gpu']"),
-    (["--rounds", "0"], "--rounds must be a positive number"),
-])
-def test_compile_refuses_bad_flags_naming_them(argv, message, capsys):
-    with pytest.raises(SystemExit):
-        _script("compile").main(argv)
-    assert message in capsys.readouterr().err

@@ -678,13 +678,12 @@ def plastic_scratch(learn, n, n_slots):
 
 
 @step_jit()
-def _plastic_begin(learn, arr_cnt, pre_tr, copies):
+def _plastic_begin(post_tr, arr_cnt, pre_tr, copies):
     """Traces at zero and empty arrival queues: a plastic sequence's start (see backends.plastic).
 
     ``pre_tr`` (:func:`plastic_scratch`) holds the per-neuron pre traces, or is the per-synapse
     ``syn_tr`` of ``learn`` (24 bytes a synapse), which a run with per-neuron traces leaves alone.
     """
-    post_tr = learn[5]
     for i in range(post_tr.shape[0]):
         for c in range(post_tr.shape[1]):
             post_tr[i, c] = 0.0
@@ -792,8 +791,8 @@ def _batch_kernel(
     row_layout, in_weight, in_ring, clear_ratio, far_rows = rows
     if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
         pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
-        (per_neuron, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live, fast, neuron_traces,
-         synapse_traces, intrinsic, scaling) = layout
+        (_, pre_delay, pre_lo, pre_hi, in_ptr, in_syn, in_row, in_kind, live, fast, neuron_traces, synapse_traces,
+         intrinsic, scaling) = layout
         arr_buf, arr_cnt, pre_tr, copies, post_ids = scratch  # plastic_scratch
     for position in range(seq_ids.shape[0]):
         seq = seq_ids[position]
@@ -822,7 +821,7 @@ def _batch_kernel(
         n_spikes = 0
         n_pending, pending_slot = np.int64(0), np.int64(0)  # not literal zeros: one compiled _step_split, not two
         if learn is not None:  # the plastic state at a sequence's start
-            _plastic_begin(learn, arr_cnt, pre_tr, copies)
+            _plastic_begin(post_tr, arr_cnt, pre_tr, copies)
             n_post = np.int64(0)  # not a literal zero: one compiled _plastic_events, not two
         for t in range(n_steps):
             row = start + t
@@ -865,7 +864,7 @@ def _batch_kernel(
                 _plastic_events(t, slot, neuron_traces, synapse_traces, decay, pl, pl_mode, arr_buf, arr_cnt, pre_lo,
                                 pre_hi, indices, data, syn_kind, pre_tr, post_tr, ring_e, ring_i, post_ids, n_post,
                                 in_ptr, in_syn, in_row, in_kind, copies, live, fast)
-                n_post = np.int64(0)  # not a literal zero: one compiled _plastic_events, not two
+                n_post = np.int64(0)
             # 3. arrivals, exact integration, decay, threshold: one population at a time
             n_fired = 0
             if chunks is not None:  # one large network: its step (and the last step's delivery) split over the threads
@@ -903,7 +902,8 @@ def _batch_kernel(
                         continue
                     post_ids[n_post] = j  # for the post-synaptic updates at the next time stamp
                     n_post += 1
-                    if per_neuron:  # one arrival for all its plastic synapses; the static ones lie beside them
+                    # per-neuron pre traces: one arrival for all its plastic synapses; the static ones lie beside them
+                    if neuron_traces is not None:
                         if pre_delay[j] > 0:
                             tgt_slot = slot + pre_delay[j]  # 1 <= delay < n_slots: wrap once, no division
                             if tgt_slot >= n_slots:

@@ -310,10 +310,11 @@ def arrival_paths(pl, pl_mode, per_neuron, stdp_nonneg):
     its pairing is not restricted; other arrivals (inhibitory STDP among them) take the general one.
     Potentiation takes the additive loop for STDP alone, additive, unrestricted, per-neuron pre traces.
     """
-    restricted = pl[NEAREST] == PAIR_RESTRICTED
-    additive = bool(stdp_nonneg and not restricted and pl[MU] == 0.0)
+    additive_rule = pl[MU] == 0.0 and pl[NEAREST] != PAIR_RESTRICTED
+    additive = bool(stdp_nonneg and additive_rule)
     arrive = (additive and pl_mode & PL_STDP, not additive or pl_mode & PL_ISTDP)
-    potentiate = bool(pl_mode == PL_STDP and pl[MU] == 0.0 and not restricted and per_neuron)
+    potentiate = bool(pl_mode == PL_STDP and additive_rule and per_neuron)
+
     def flag(used):
         return np.int64(1) if used else None
 
