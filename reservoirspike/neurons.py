@@ -59,6 +59,10 @@ class LIF:
     synapse : {"exponential", "alpha"}
         Shape of the synaptic currents: a jump then exponential decay, or
         an alpha function peaking ``tau_e`` (``tau_i``) after the spike.
+        Integration is exact over each step: with exponential currents, the
+        spikes that arrive in a step (their sum, in fixed point) are added
+        to the current at the step's start, ``I <- I + w``, and V, I then
+        advance by their one-step propagators.
     noise_mean : float
         Mean background drive into the excitatory synaptic variable (mV/ms).
     noise_std : float

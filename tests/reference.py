@@ -3,7 +3,8 @@
 It follows the documented semantics step by step with whole-population
 NumPy operations: the background drive's exact increment is added to
 (V, I_e, y_e); input spikes of step t and recurrent spikes due at t are
-added (as 2**-32 mV fixed point) to the synaptic entry variables y; V is
+added (as 2**-32 mV fixed point) to the synaptic entry variables y, which
+exponential synapses (no y) add to their currents at once; V is
 integrated exactly (held at reset while refractory), currents and
 adaptation decay, neurons at or above threshold spike, reset, and schedule
 their spikes ``delay`` steps on.
@@ -27,6 +28,12 @@ def normals(seed, t, n):
 
 def fixed(w):
     return np.floor(np.asarray(w, np.float64) * 2.0**32 + 0.5).astype(np.int64)
+
+
+def enter_current(i, y, p_yy):
+    """Exponential synapses (no entry variable, ``p_yy == 0``) take a step's arrivals into the current."""
+    exponential = np.asarray(p_yy) == 0.0
+    return np.where(exponential, i + y, i), np.where(exponential, 0.0, y)
 
 
 def reference_simulate(net, x, seed, mode, frame_steps=1, v_init="rest"):
@@ -79,8 +86,8 @@ def reference_simulate(net, x, seed, mode, frame_steps=1, v_init="rest"):
                 for j in np.flatnonzero(Win[c]):
                     fw = fixed(np.float32(Win[c, j]))
                     (ring_e if fw >= 0 else ring_i)[slot, j] += fw
-        ye = ye + ring_e[slot] * 2.0**-32
-        yi = yi + ring_i[slot] * 2.0**-32
+        ie, ye = enter_current(ie, ye + ring_e[slot] * 2.0**-32, tab["p_yye"])
+        ii, yi = enter_current(ii, yi + ring_i[slot] * 2.0**-32, tab["p_yyi"])
         ring_e[slot] = 0
         ring_i[slot] = 0
         v_inf = tab["v_rest"] + drive
@@ -212,8 +219,8 @@ def reference_plastic(net, probs, seed, rules, frame_steps=1):
                 (ring_e if fw >= 0 else ring_i)[slot, j] += fw
         arrivals(t, slot)
         post_spikes(t, fired_before)
-        ye = ye + ring_e[slot] * 2.0**-32
-        yi = yi + ring_i[slot] * 2.0**-32
+        ie, ye = enter_current(ie, ye + ring_e[slot] * 2.0**-32, tab["p_yye"])
+        ii, yi = enter_current(ii, yi + ring_i[slot] * 2.0**-32, tab["p_yyi"])
         ring_e[slot] = 0
         ring_i[slot] = 0
         v_inf = tab["v_rest"] + tab["bias"]

@@ -83,6 +83,40 @@ def test_single_synaptic_event_exact_psc_and_psp_after_its_delay(weight, idx):
     np.testing.assert_allclose(v[arrival:], exact_v, rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("step", ["lean", "lean, arrivals taken in before the loop", "full"])
+def test_arrivals_enter_an_exponential_current_with_one_addition(step, monkeypatch):
+    """Bit for bit, the documented arithmetic: a step's arrivals ``y`` (fixed point, 2**-32 mV) enter the
+    current at the step start, ``I + y``, which then drives V and decays (``p_my == p_m``, ``p_Iy == p_I``).
+    Events reach the neuron while both currents are nonzero, so ``I p_m + y p_my`` would round differently."""
+    from reservoirspike.backends import cpu
+    from reservoirspike.neurons import propagators
+
+    if step == "lean, arrivals taken in before the loop":
+        monkeypatch.setattr(cpu, "SPARSE_CLEAR_NEURONS", 1)
+    kind = dict(tau_m=20.0, tau_e=5.0, tau_i=10.0, v_rest=-60.0, v_reset=-60.0, v_threshold=-40.0)
+    model = AdaptiveLIF(**kind, tau_adapt=100.0, delta_threshold=1.0) if step == "full" else LIF(**kind)
+    dt, weights = 0.1, np.array([0.7, -1.3, 0.45], np.float32)
+    net = Network((Population("E", 1, True, model),), dt, indptr=np.zeros(2, np.int64),
+                  indices=np.zeros(0, np.int32), data=np.zeros(0, np.float32), delays=np.zeros(0, np.int16),
+                  n_inputs=3, input_indptr=[0, 1, 2, 3], input_indices=[0, 0, 0], input_data=weights)
+    steps, channels = np.array([3, 3, 8, 8, 9, 15, 16, 40]), np.array([0, 1, 0, 2, 1, 2, 1, 0])
+    res = simulate(net, [EventStream((steps + 0.5) * dt, channels, 60 * dt)], encoder=SpikeEncoder(3),
+                   record=("spikes", "state"), state_neurons=[0])
+    assert res.total_spikes[0] == 0
+    tab = propagators(model, dt)
+    fixed = np.floor(weights.astype(np.float64) * 2.0**32 + 0.5).astype(np.int64)
+    v, ie, ii = tab["v_rest"], 0.0, 0.0
+    expected = []
+    for t in range(60):
+        here = channels[steps == t]
+        ie = ie + int(fixed[here][fixed[here] > 0].sum()) * 2.0**-32  # one fixed-point sum a ring and step
+        ii = ii + int(fixed[here][fixed[here] < 0].sum()) * 2.0**-32
+        v = tab["v_rest"] + (v - tab["v_rest"]) * tab["p_mm"] + ie * tab["p_me"] + ii * tab["p_mi"]
+        ie, ii = ie * tab["p_ee"], ii * tab["p_ii"]
+        expected.append((v, ie, ii))
+    np.testing.assert_array_equal(res.state[0][:, 0, :], np.array(expected))
+
+
 def test_neuron_parameter_validation():
     with pytest.raises(ValueError, match="tau_m"):
         LIF(tau_m=0.0)

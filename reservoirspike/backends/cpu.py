@@ -28,8 +28,8 @@ from .._rng import STREAM_INIT, STREAM_INPUT, STREAM_NOISE, step_key, uniform
 from .._wiring import row_chunks
 from ._jit import step_jit
 from ._prefetch import prefetch_rows, prefetch_span
-from ._math import (FIXED_INV, add_psp, conductance_membrane_step, fixed_weights, membrane_step, standard_normal,
-                    to_fixed)
+from ._math import (FIXED_INV, add_psp, conductance_membrane_step, current_membrane_step, enter_current,
+                    fixed_weights, membrane_step, standard_normal, to_fixed)
 from .plastic import (IP_BOUND, IP_ETA, IP_TARGET, PL_IP, PL_SCALE, SCALE_EVERY, SYN_STATIC, SYN_STDP, intrinsic_step,
                       post_spikes, pre_trace_layout, process_arrivals, process_neuron_arrivals, scale_inputs,
                       trace_copies, shares_trace_pass, check_stamp_range, arrival_paths)
@@ -244,14 +244,14 @@ def _deliver_static(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_
 
 
 @step_jit()
-def _deliver_spikes(ids, n_ids, slot, n_slots, indptr, rows, indices, data, delays, ring_e, ring_i, clear_after,
+def _deliver_spikes(ids, n_ids, slot, n_slots, indptr, rows, indices, data, delays, ring_e, ring_i, absorb,
                     listed, n_listed, far_rows):
     """The whole static rows of the neurons ``ids[:n_ids]``, which fired in ``slot``: one call a step.
 
     :func:`_deliver_row` is inlined here; called once a spike, it cost about 15 ns a call in passing
-    its arguments alone.  Where :func:`_clear_slot` clears the slots (``clear_after`` not None), each
+    its arguments alone.  Where :func:`_absorb_slot` takes the slots in (``absorb`` not None), each
     row is also listed for it: ``listed[s, :n_listed[s]]`` are the rows that wrote to slot ``s``.  A
-    neuron fires at most once a step, so it is listed at most once in a slot between two clearings.
+    neuron fires at most once a step, so it is listed at most once in a slot between two passes.
     ``far_rows``: whether the rows are too many to stay in the core's cache from one step to the next
     (:data:`PREFETCH_SYNAPSES`); their lines are then prefetched together first (module ``_prefetch``).
     """
@@ -261,7 +261,7 @@ def _deliver_spikes(ids, n_ids, slot, n_slots, indptr, rows, indices, data, dela
     for q in range(n_ids):
         j = ids[q]
         _deliver_row(indptr[j], indptr[j + 1], j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i)
-        if clear_after is not None:
+        if absorb is not None:
             s = slot + row_delay[j]  # 1 <= delay < n_slots: wrap once
             if s >= n_slots:
                 s -= n_slots
@@ -269,40 +269,50 @@ def _deliver_spikes(ids, n_ids, slot, n_slots, indptr, rows, indices, data, dela
             n_listed[s] += 1
 
 
-# Clearing the ring entries that a step has read.  The neuron loops clear each entry they read, which in the
-# lean loop is 16 of a neuron's 45 bytes of stores a step, although a step's spikes reach a few per cent of
-# the neurons of a large network.  So in a serial static run of at least SPARSE_CLEAR_NEURONS neurons whose
-# rows and input channels each write to one ring (one sign), the rows to one slot (one delay)
-# (``clear_after`` not None), the lean loop only reads, and _clear_slot then clears the slot either entry by
-# entry, at the targets of the rows that wrote to it (the rows of the neurons that fired ``delay`` steps
-# before, and this step's input channels), or whole.  Setting an entry of the slot just read to zero is
-# always harmless, so a row is cleared in full, and so are entries that a full or conductance-based loop
-# cleared already.
+# Taking a step's arrivals into the currents.  In the neuron loops each neuron reads its entries of the
+# slot due now, adds them to its currents and clears them: 32 of a lean neuron's 57 bytes of traffic a step
+# and two of its seven floating-point operations, although a step's spikes reach a few per cent of the
+# neurons of a large network.  So in a serial static run of at least SPARSE_CLEAR_NEURONS neurons with
+# exponential synapses only, whose rows and input channels each write to one ring (one sign), the rows to
+# one slot (one delay) (``absorb`` not None), _absorb_slot adds the slot to the currents before the loop,
+# either entry by entry, at the targets of the rows that wrote to it (the rows of the neurons that fired
+# ``delay`` steps before, and this step's input channels), or whole; the lean loop then reads neither ring.
+# An entry is cleared as it is taken, so a target that several rows reach takes its sum once (and then
+# zeros, which leave the current as it is).
 
-#: a slot is cleared entry by entry when its rows reach at most one entry in this many; a scattered store
-#: costs several streamed ones (read when a run starts)
+#: a slot is taken in entry by entry when its rows reach at most one entry in this many; a scattered
+#: update costs several streamed ones (read when a run starts)
 SPARSE_CLEAR_RATIO = 8.0
 
-#: rows of networks with at least this many synapses are prefetched before delivery and clearing: their
+#: rows of networks with at least this many synapses are prefetched before delivery and absorption: their
 #: targets (1 MiB of int32) do not stay in a core's L2 cache from one step to the next, and the neuron loop
 #: streams the whole state through it in between.  Smaller networks' rows stay close, and prefetching them
 #: costs more than it saves (the batch workload: 1123 -> 1012 sequences/s with, 4000-neuron CUBA 6 % faster)
 PREFETCH_SYNAPSES = 2 ** 18
 
-#: smaller networks clear in the neuron loop: their rings stay in the core's caches, where clearing there
-#: cost less than a pass of its own (the batch workload's 1000 neurons: 1.62 -> 1.84 us a step)
+#: smaller networks take their arrivals in the neuron loop: their rings stay in the core's caches, where
+#: that cost less than a pass of its own (the batch workload's 1000 neurons: 1.62 -> 1.84 us a step)
 SPARSE_CLEAR_NEURONS = 2048
 
 
 @step_jit(inline="always")  # a function of its own cost 0.3-0.5 s more compilation
-def _clear_slot(slot, ratio, ring_e, ring_i, indptr, indices, row_ring, listed, n_listed, channels, n_channels,
-                in_indptr, in_indices, in_ring, far_rows):
-    """Zero both rings' ``slot`` after the lean neuron step has read it, and forget the rows listed for it.
+def _take_entries(ring, current, targets, lo, hi):
+    """Add the fixed-point ring entries of ``targets[lo:hi]`` to their currents and clear them."""
+    for s in range(np.uint64(lo), np.uint64(hi)):
+        k = np.uint32(targets[s])
+        current[k] += ring[k] * FIXED_INV
+        ring[k] = 0
+
+
+@step_jit()
+def _absorb_slot(slot, ratio, ring_e, ring_i, i_e, i_i, indptr, indices, row_ring, listed, n_listed, channels,
+                 n_channels, in_indptr, in_indices, in_ring, far_rows):
+    """Add both rings' ``slot`` to the currents (:func:`enter_current`) before the lean neuron loop; clear it.
 
     Entry by entry where the rows listed for the slot (see :func:`_deliver_spikes`) and this step's
     input channels ``channels[:n_channels]`` reach at most one entry in ``ratio``; else (and for a
-    ``ratio`` of NaN) every entry.
-    Each row and channel wrote to one ring, ``row_ring`` / ``in_ring`` (1 excitatory, -1 inhibitory).
+    ``ratio`` of NaN) every entry.  Each row and channel wrote to one ring, ``row_ring`` / ``in_ring``
+    (1 excitatory, -1 inhibitory); the rows listed for the slot are then forgotten.
     ``far_rows``: prefetch the listed rows' targets (as :func:`_deliver_spikes`).
     """
     re = ring_e[slot]
@@ -312,7 +322,7 @@ def _clear_slot(slot, ratio, ring_e, ring_i, indptr, indices, row_ring, listed, 
     for q in range(n_rows):
         j = listed[slot, q]
         work += indptr[j + 1] - indptr[j]
-        if far_rows:  # for the clearing below
+        if far_rows:  # for the pass below
             prefetch_span(indices, indptr[j], indptr[j + 1])
     for q in range(n_channels):
         c = channels[q]
@@ -320,19 +330,23 @@ def _clear_slot(slot, ratio, ring_e, ring_i, indptr, indices, row_ring, listed, 
     n_listed[slot] = 0
     if not work * ratio <= re.shape[0]:  # NaN: whole
         for i in range(re.shape[0]):
+            i_e[i] += re[i] * FIXED_INV
+            i_i[i] += ri[i] * FIXED_INV
             re[i] = 0
             ri[i] = 0
         return
     for q in range(n_rows):
         j = listed[slot, q]
-        ring = re if row_ring[j] > 0 else ri
-        for s in range(np.uint64(indptr[j]), np.uint64(indptr[j + 1])):
-            ring[np.uint32(indices[s])] = 0
+        if row_ring[j] > 0:
+            _take_entries(re, i_e, indices, indptr[j], indptr[j + 1])
+        else:
+            _take_entries(ri, i_i, indices, indptr[j], indptr[j + 1])
     for q in range(n_channels):
         c = channels[q]
-        ring = re if in_ring[c] > 0 else ri
-        for s in range(np.uint64(in_indptr[c]), np.uint64(in_indptr[c + 1])):
-            ring[np.uint32(in_indices[s])] = 0
+        if in_ring[c] > 0:
+            _take_entries(re, i_e, in_indices, in_indptr[c], in_indptr[c + 1])
+        else:
+            _take_entries(ri, i_i, in_indices, in_indptr[c], in_indptr[c + 1])
 
 
 def _is_lean(pp):
@@ -396,39 +410,35 @@ def _per_neuron_overload(values, j):
 
 @step_jit(error_model="numpy")
 def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, refr, trace, fired, with_trace,
-                          clear_after):
+                          absorbed):
     """:func:`_population_step` for a population that :func:`_is_lean` accepts, bit for bit.
 
     The loop leaves out what stays zero (y_e, y_i, theta) and the spike
     trace, which only snapshots read (``with_trace``: a pass of its own
-    updates it): a step streams about 75 bytes a neuron instead of 170,
-    and large populations are bound by that memory traffic.  ``0.0 + x == x`` and ``x + 0.0``
-    compares as ``x``, so the arithmetic is that of the full step.
-    ``v_inf`` and ``th_off`` are arrays, or numbers that every neuron
-    shares (:data:`LEAN_SHARED`; compiled as a loop of its own).
-
-    The entry variables enter only through products, so their fixed-point
-    scale ``2**-32`` moves into the coefficients: ``(r 2**-32) p`` and
-    ``r (p 2**-32)`` are the same real number (scaling by a power of two is
-    exact), hence the same double, one multiplication fewer a variable.
+    updates it): a step streams about 57 bytes a neuron instead of 170,
+    and large populations are bound by that memory traffic.  ``x + 0.0``
+    compares as ``x``, so the arithmetic is that of the full step with its
+    entry variables at zero.  ``v_inf`` and ``th_off`` are arrays, or
+    numbers that every neuron shares (:data:`LEAN_SHARED`; compiled as a
+    loop of its own).  ``absorbed`` not None: :func:`_absorb_slot` has added
+    the step's arrivals to the currents already, and the loop leaves the
+    rings alone; else it adds them (:func:`enter_current`) and clears them.
     """
     v_reset, v_th, ref = pp[V_RESET], pp[V_TH], np.int32(pp[REF])
     p_mm, p_me, p_ee, p_mi, p_ii = pp[P_MM], pp[P_ME], pp[P_EE], pp[P_MI], pp[P_II]
-    p_mye, p_eye = pp[P_MYE] * FIXED_INV, pp[P_EYE] * FIXED_INV  # per fixed-point unit of the rings
-    p_myi, p_iyi = pp[P_MYI] * FIXED_INV, pp[P_IYI] * FIXED_INV
     n_fired = 0
     for j in range(v.shape[0]):
-        ye = np.float64(re[j])
-        yi = np.float64(ri[j])
-        if clear_after is None:  # else _clear_slot clears the slot after the loop
+        ie, ii = i_e[j], i_i[j]
+        if absorbed is None:
+            ie += re[j] * FIXED_INV
+            ii += ri[j] * FIXED_INV
             re[j] = 0
             ri[j] = 0
-        ie, ii = i_e[j], i_i[j]
-        v_new = membrane_step(v[j], per_neuron(v_inf, j), p_mm, ie, p_me, ye, p_mye, ii, p_mi, yi, p_myi)
+        v_new = current_membrane_step(v[j], per_neuron(v_inf, j), p_mm, ie, p_me, ii, p_mi)
         r = refr[j]
         vj = v_reset if r > 0 else v_new  # held at reset while refractory
-        i_e[j] = ie * p_ee + ye * p_eye
-        i_i[j] = ii * p_ii + yi * p_iyi
+        i_e[j] = ie * p_ee
+        i_i[j] = ii * p_ii
         f = vj >= v_th + per_neuron(th_off, j)
         fired[j] = f
         n_fired += f
@@ -442,7 +452,7 @@ def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, r
 
 @step_jit(error_model="numpy")
 def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired,
-                     lean, with_trace, conductance, full, lean_arrays, lean_shared, clear_after):
+                     lean, with_trace, conductance, full, lean_arrays, lean_shared, absorb):
     """Advance one population (views of its neurons) by one step; returns its spike count.
 
     ``pp`` is the population's parameter row: scalars here, so the loop
@@ -458,10 +468,10 @@ def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_o
     """
     if lean_shared is not None and lean == LEAN_SHARED:
         return _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf[0], th_off[0], refr, trace, fired,
-                                     with_trace, clear_after)
+                                     with_trace, absorb)
     if lean_arrays is not None and lean != FULL:  # LEAN (a LEAN_SHARED population could take it too)
         return _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, refr, trace, fired,
-                                     with_trace, clear_after)
+                                     with_trace, absorb)
     if full is None:  # every population took a branch above
         return 0
     v_reset, v_th, ref = pp[V_RESET], pp[V_TH], np.int32(pp[REF])
@@ -473,11 +483,11 @@ def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_o
                                             theta, trace, fired)
     n_fired = 0
     for j in range(v.shape[0]):
-        ye = y_e[j] + re[j] * FIXED_INV  # arrivals of this step enter the entry variables
-        yi = y_i[j] + ri[j] * FIXED_INV
+        # arrivals of this step enter the entry variables, or the currents of exponential synapses
+        ie, ye = enter_current(i_e[j], y_e[j] + re[j] * FIXED_INV, p_yye)
+        ii, yi = enter_current(i_i[j], y_i[j] + ri[j] * FIXED_INV, p_yyi)
         re[j] = 0
         ri[j] = 0
-        ie, ii = i_e[j], i_i[j]
         v_new = membrane_step(v[j], v_inf[j], p_mm, ie, p_me, ye, p_mye, ii, p_mi, yi, p_myi)
         r = refr[j]
         held = r > 0
@@ -513,10 +523,9 @@ def _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i,
     n_fired = 0
     for j in range(v.shape[0]):
         g = i_e[j] + y_e[j] + re[j] * FIXED_INV  # conductance at the step start, arrivals included
-        yi = y_i[j] + ri[j] * FIXED_INV
+        ii, yi = enter_current(i_i[j], y_i[j] + ri[j] * FIXED_INV, p_yyi)
         re[j] = 0
         ri[j] = 0
-        ii = i_i[j]
         v_new = conductance_membrane_step(v[j], v_inf[j], g, g_avg, e_rev, dt_tau, ii, p_mi, yi, p_myi)
         r = refr[j]
         held = r > 0
@@ -544,12 +553,12 @@ MIN_CHUNK_NEURONS = 40_000
 
 @step_jit()
 def _step_populations(slot, p_lo, p_hi, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i,
-                      v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance, present, clear_after):
+                      v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance, present, absorb):
     """Step 3 for populations ``p_lo:p_hi``, on their views of the state; returns how many neurons fired.
 
     The views are taken here, in a function compiled without reference counting: taken in the kernel,
-    each would cost an atomic increment and decrement at every step.  ``clear_after``: see
-    :func:`_clear_slot`.
+    each would cost an atomic increment and decrement at every step.  ``absorb``: see
+    :func:`_absorb_slot`.
     """
     re = ring_e[slot]
     ri = ring_i[slot]
@@ -560,7 +569,7 @@ def _step_populations(slot, p_lo, p_hi, pop_bounds, pop_params, trace_decay, rin
         n_fired += _population_step(
             pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
             i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi],
-            fired[lo:hi], lean[p], with_trace, conductance, full, lean_arrays, lean_shared, clear_after,
+            fired[lo:hi], lean[p], with_trace, conductance, full, lean_arrays, lean_shared, absorb,
         )
     return n_fired
 
@@ -744,7 +753,7 @@ def _batch_kernel(
     indptr, indices, data, delays, max_delay, pop_bounds, pop_params, pop_drive, v_rest, bias, v_init_mode,
     n_bins, trace_decay, record, counts, bin_traces, final, step_traces,
     spike_step, spike_id, spike_total, state_ids, state, th_off, learn, chunks, serial, deliver, rows, conductance,
-    kinds, clear_after, workspace,
+    kinds, absorb, workspace,
 ):
     """Simulate the sequences ``seq_ids`` of a batch one after another, without the GIL, in one thread's
     ``workspace`` (:func:`sequence_workspace`; set to each sequence's start here).
@@ -768,8 +777,8 @@ def _batch_kernel(
     ``conductance`` (None: no population is conductance-based).  ``kinds``:
     each population's kind of step (:func:`lean_kinds`), and for each kind
     (full, lean with arrays, lean shared) None where no population takes it.
-    ``clear_after``: None where the neuron loops clear the ring entries they
-    read, else :func:`_clear_slot` clears them after the loop.
+    ``absorb``: None where the neuron loops take the step's ring entries
+    into the currents, else :func:`_absorb_slot` does so before the loop.
 
     One compiled function for the batch and its sequences: Numba optimises a
     compiled callee's code again, and generates its machine code again, in
@@ -787,7 +796,7 @@ def _batch_kernel(
     cap = spike_step.shape[1]
     n_in = in_indptr.shape[0] - 1
     # static_row_layout's; each input channel's one weight (uniform_row_weights) and ring (its sign);
-    # SPARSE_CLEAR_RATIO (see _clear_slot); whether the rows are prefetched (see _deliver_spikes)
+    # SPARSE_CLEAR_RATIO (see _absorb_slot); whether the rows are prefetched (see _deliver_spikes)
     row_layout, in_weight, in_ring, clear_ratio, far_rows = rows
     if learn is not None:  # unpacked once: the arrays go to the plastic functions as arguments
         pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, layout = learn
@@ -841,7 +850,7 @@ def _batch_kernel(
             if pop_drive is not None:
                 _background_drives(step_key(seed, STREAM_NOISE, t), pop_bounds, pop_params, pop_drive, v, i_e, y_e)
             # 2. input spikes of this step go straight into the current slot; in_ids[:n_in_now] lists their
-            # channels for clearing the slot (where it cannot hold them, the slot is cleared whole)
+            # channels for _absorb_slot (where it cannot hold them, the slot is taken in whole)
             n_in_now = 0
             ratio = clear_ratio
             if input_mode == INPUT_POISSON:
@@ -852,9 +861,9 @@ def _batch_kernel(
             elif input_mode == INPUT_EVENTS:
                 for e in range(ev_ptr[row], ev_ptr[row + 1]):
                     _add_input_spike(ev_channel[e], slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
-                if clear_after is not None:
+                if absorb is not None:
                     if ev_ptr[row + 1] - ev_ptr[row] > n_in:  # a channel may have several events
-                        ratio = np.nan  # clear the slot whole
+                        ratio = np.nan  # take the slot in whole
                     else:
                         for e in range(ev_ptr[row], ev_ptr[row + 1]):
                             in_ids[n_in_now] = ev_channel[e]
@@ -874,19 +883,19 @@ def _batch_kernel(
                                       conductance, present)
                 n_pending = np.int64(0)
             if serial is not None:
+                if absorb is not None:
+                    _absorb_slot(slot, ratio, ring_e, ring_i, i_e, i_i, indptr, indices, row_layout[1], listed,
+                                 n_listed, in_ids, n_in_now, in_indptr, in_indices, in_ring, far_rows)
                 n_fired = _step_populations(slot, 0, n_pops, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v,
                                             i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean,
-                                            with_trace, conductance, present, clear_after)
-                if clear_after is not None:
-                    _clear_slot(slot, ratio, ring_e, ring_i, indptr, indices, row_layout[1], listed, n_listed, in_ids,
-                                n_in_now, in_indptr, in_indices, in_ring, far_rows)
+                                            with_trace, conductance, present, absorb)
             # 4. bookkeeping and delivery of this step's spikes
             b = (t * n_bins) // n_steps
             if n_fired > 0:
                 n_found = _fired_ids(fired_words, fired, fired_ids)
                 if deliver is not None:  # the PSPs of all of this step's spikes
                     _deliver_spikes(fired_ids, n_found, slot, n_slots, indptr, row_layout, indices, data, delays,
-                                    ring_e, ring_i, clear_after, listed, n_listed, far_rows)
+                                    ring_e, ring_i, absorb, listed, n_listed, far_rows)
                 elif chunks is not None and learn is None:  # by the next step's parallel region (keeps fired_ids)
                     n_pending, pending_slot = n_found, slot
                 for q in range(n_found):
@@ -1018,7 +1027,7 @@ def simulate_batch_serial(*args):
 
 def _workspace_for(kernel_args):
     """:func:`sequence_workspace` for the kernel arguments ``kernel_args`` (their network's sizes)."""
-    sparse_clear = kernel_args[-1] is not None  # clear_after: see _kernel_args
+    sparse_clear = kernel_args[-1] is not None  # absorb: see _kernel_args
     return sequence_workspace(len(kernel_args[23]), int(kernel_args[19]), len(kernel_args[9]) - 1, sparse_clear,
                               kernel_args[-8])  # learn
 
@@ -1076,14 +1085,16 @@ def _kernel_args(args):
     if n_chunks > 1 and largest >= n_chunks * MIN_CHUNK_NEURONS:  # threads; deliver in the parallel region?
         chunks = np.int64(n_chunks)
         split_delivery = pl_mode == 0 and rows_in_target_order(indptr, common[16])
-    # read slots cleared after the loop in a serial static run of a large network whose rows each write to
-    # one slot with one sign (see _clear_slot); plastic arrivals are not listed
-    sparse_clear = bool(pl_mode == 0 and chunks is None and len(indptr) - 1 >= SPARSE_CLEAR_NEURONS
+    # arrivals taken into the currents before the loop in a serial static run of a large network of
+    # exponential synapses whose rows each write to one slot with one sign (see _absorb_slot); plastic
+    # arrivals are not listed
+    exponential = bool(np.all(pop_params[:, P_YYE] == 0.0) and np.all(pop_params[:, P_YYI] == 0.0))
+    sparse_clear = bool(pl_mode == 0 and chunks is None and len(indptr) - 1 >= SPARSE_CLEAR_NEURONS and exponential
                         and np.all((row_layout[0] > 0) | (np.diff(indptr) == 0))
                         and np.all((in_ring != 0) | (np.diff(common[9]) == 0)))
     far_rows = np.bool_(len(common[16]) >= PREFETCH_SYNAPSES)  # common[16]: every recurrent synapse's target
     rows = (row_layout, in_weight, in_ring, np.float64(SPARSE_CLEAR_RATIO), far_rows)
-    clear_after = np.int64(1) if sparse_clear else None
+    absorb = np.int64(1) if sparse_clear else None
     serial = np.int64(1) if chunks is None else None
     deliver = np.int64(1) if pl_mode == 0 and not split_delivery else None
     conductance = np.int64(1) if np.any(pop_params[:, COND] != 0.0) else None
@@ -1094,7 +1105,7 @@ def _kernel_args(args):
                                                                   th_off)
     # None: no population takes that kind of step, whose loop is then not compiled
     present = tuple(np.int64(1) if np.any(lean == kind) else None for kind in (FULL, LEAN, LEAN_SHARED))
-    return (*common, th_off, learn, chunks, serial, deliver, rows, conductance, (lean, present), clear_after)
+    return (*common, th_off, learn, chunks, serial, deliver, rows, conductance, (lean, present), absorb)
 
 
 def simulate_batch(*args, n_threads, chunks_per_thread=8):

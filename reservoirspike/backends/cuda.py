@@ -298,6 +298,8 @@ def _neuron_functions(with_conductance):
     cuda = numba_cuda()
 
     membrane_step = device_twin(_math.membrane_step)
+    current_membrane_step = device_twin(_math.current_membrane_step)
+    enter_current = device_twin(_math.enter_current)
     conductance_membrane_step = device_twin(_math.conductance_membrane_step)
     standard_normal = device_twin(_math.standard_normal)
     step_key = device_twin(_rng.step_key)
@@ -339,7 +341,7 @@ def _neuron_functions(with_conductance):
         Returns the new ``(v, ie, ye, ii, yi, theta, trace, refractory, fired)``.
         """
         p = np.uint32(p)  # unsigned: no negative-index test at each parameter read
-        yi = yi + ri * fixed_inv
+        ii, yi = enter_current(ii, yi + ri * fixed_inv, pop_params[p, P_YYI])
         if with_conductance and pop_params[p, COND] != 0.0:
             g = ie + ye + re * fixed_inv
             v_new = conductance_membrane_step(v, v_inf, g, pop_params[p, G_AVG], pop_params[p, E_REV],
@@ -347,7 +349,7 @@ def _neuron_functions(with_conductance):
             ie = g * pop_params[p, P_EE]
             ye = 0.0
         else:
-            ye = ye + re * fixed_inv
+            ie, ye = enter_current(ie, ye + re * fixed_inv, pop_params[p, P_YYE])
             v_new = membrane_step(v, v_inf, pop_params[p, P_MM], ie, pop_params[p, P_ME], ye, pop_params[p, P_MYE],
                                   ii, pop_params[p, P_MI], yi, pop_params[p, P_MYI])
             ie = ie * pop_params[p, P_EE] + ye * pop_params[p, P_EYE]
@@ -369,18 +371,16 @@ def _neuron_functions(with_conductance):
         """:func:`neuron_step` of a lean population (the CPU's ``_lean_population_step``), bit for bit.
 
         y_e, y_i and theta stay zero there, so they are neither read nor
-        kept; the rings' fixed-point scale moves into the coefficients (an
-        exact power-of-two scaling).  The caller updates the spike trace
-        where a record reads it.  Returns ``(v, ie, ii, refractory, fired)``.
+        kept; the step's arrivals enter the currents (``enter_current``).
+        The caller updates the spike trace where a record reads it.
+        Returns ``(v, ie, ii, refractory, fired)``.
         """
         p = np.uint32(p)
-        ye = np.float64(re)
-        yi = np.float64(ri)
-        v_new = membrane_step(v, v_inf, pop_params[p, P_MM], ie, pop_params[p, P_ME], ye,
-                              pop_params[p, P_MYE] * fixed_inv, ii, pop_params[p, P_MI], yi,
-                              pop_params[p, P_MYI] * fixed_inv)
-        ie = ie * pop_params[p, P_EE] + ye * (pop_params[p, P_EYE] * fixed_inv)
-        ii = ii * pop_params[p, P_II] + yi * (pop_params[p, P_IYI] * fixed_inv)
+        ie = ie + re * fixed_inv
+        ii = ii + ri * fixed_inv
+        v_new = current_membrane_step(v, v_inf, pop_params[p, P_MM], ie, pop_params[p, P_ME], ii, pop_params[p, P_MI])
+        ie = ie * pop_params[p, P_EE]
+        ii = ii * pop_params[p, P_II]
         v_reset = pop_params[p, V_RESET]
         vj = v_reset if r > 0 else v_new
         f = vj >= pop_params[p, V_TH] + th_off_j
