@@ -65,3 +65,14 @@ def test_verbose_shows_progress_and_default_is_silent(capfd):
     assert quiet.out == "" and quiet.err == ""
     SpikingReservoirClassifier(n_neurons=20, steps_per_frame=4, n_bins=2, random_state=0, verbose=1).fit(X, y)
     assert "12" in capfd.readouterr().err  # the bar counts sequences
+
+
+def test_cpu_kernel_refuses_sequences_longer_than_its_step_stamps():
+    """The CPU loops hold refractory neurons until an int32 step stamp (the step plus the refractory steps)."""
+    from reservoirspike.backends.cpu import MAX_STEPS, POP_COLUMNS, REF, check_step_range
+
+    params = np.zeros((2, len(POP_COLUMNS)))
+    params[:, REF] = (50, 20)
+    check_step_range(MAX_STEPS - 50, params)  # the longest that fits
+    with pytest.raises(ValueError, match=r"2147483597 that the CPU kernel's 32-bit step stamps count"):
+        check_step_range(MAX_STEPS - 49, params)

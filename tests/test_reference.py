@@ -534,12 +534,12 @@ def test_fired_ids_lists_the_set_flags_in_order(n, p):
     """The spike scan reads the flags as words and finds each set flag by the word's lowest set bit."""
     from reservoirspike.backends.cpu import _fired_ids
 
-    fired_ids = numba.njit(lambda words, flags, out: _fired_ids(words, flags, out))  # no Python wrapper of its own
+    fired_ids = numba.njit(lambda words, flags, out, n_set: _fired_ids(words, flags, out, n_set))  # no wrapper
     words = np.zeros((n + 7) // 8, np.uint64)
     flags = words.view(np.bool_)[:n]
     flags[:] = np.random.default_rng(n).random(n) < p
     out = np.full(n, -1, np.int64)
-    k = fired_ids(words, flags, out)
+    k = fired_ids(words, flags, out, int(flags.sum()))
     np.testing.assert_array_equal(out[:k], np.flatnonzero(flags))
 
 

@@ -84,10 +84,14 @@ def _poisson_draws(key, probability, frame, spiking):
     """``spiking[c]``: whether input channel ``c`` spikes in this step, with ``probability[frame, c]``.
 
     Every channel's draw in one branch-free loop, which the compiler vectorises; the few channels that
-    spike are then found as the neurons that fired are (:func:`_fired_ids`).
+    spike are then found as the neurons that fired are (:func:`_fired_ids`).  Returns how many spike.
     """
+    n_spiking = 0
     for c in range(spiking.shape[0]):
-        spiking[c] = uniform(key, c) < probability[frame, c]
+        s = uniform(key, c) < probability[frame, c]
+        spiking[c] = s
+        n_spiking += s
+    return n_spiking
 
 
 @step_jit()
@@ -112,15 +116,18 @@ _LITTLE_ENDIAN = sys.byteorder == "little"
 
 
 @step_jit()
-def _fired_ids(fired_words, fired, out):
-    """Write the indices of the set flags of ``fired`` (a view of ``fired_words``) to ``out``; returns their count.
+def _fired_ids(fired_words, fired, out, n_set):
+    """Write the indices of the ``n_set`` set flags of ``fired`` (a view of ``fired_words``) to ``out``.
 
-    Ascending order; 8 clear flags are skipped at once.  Within a word each set flag is found by the
-    position of the word's lowest set bit (a flag is the byte 1): no branch a flag, which would be
-    mispredicted about once a spike.
+    Ascending order; 8 clear flags are skipped at once, and the scan stops at the last set flag (the
+    loops count them).  Within a word each set flag is found by the position of the word's lowest set
+    bit (a flag is the byte 1): no branch a flag, which would be mispredicted about once a spike.
+    Returns how many it wrote (``n_set``).
     """
     n = fired.shape[0]
     k = 0
+    if n_set == 0:
+        return k
     for w in range(fired_words.shape[0]):
         word = fired_words[w]
         if word == 0:
@@ -136,6 +143,8 @@ def _fired_ids(fired_words, fired, out):
                 if fired[j]:
                     out[k] = j
                     k += 1
+        if k >= n_set:
+            break
     return k
 
 
@@ -409,7 +418,7 @@ def _per_neuron_overload(values, j):
 
 
 @step_jit(error_model="numpy")
-def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, refr, trace, fired, with_trace,
+def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, held_until, t, trace, fired, with_trace,
                           absorbed):
     """:func:`_population_step` for a population that :func:`_is_lean` accepts, bit for bit.
 
@@ -424,7 +433,7 @@ def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, r
     the step's arrivals to the currents already, and the loop leaves the
     rings alone; else it adds them (:func:`enter_current`) and clears them.
     """
-    v_reset, v_th, ref = pp[V_RESET], pp[V_TH], np.int32(pp[REF])
+    v_reset, v_th = pp[V_RESET], pp[V_TH]
     p_mm, p_me, p_ee, p_mi, p_ii = pp[P_MM], pp[P_ME], pp[P_EE], pp[P_MI], pp[P_II]
     n_fired = 0
     for j in range(v.shape[0]):
@@ -435,15 +444,13 @@ def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, r
             re[j] = 0
             ri[j] = 0
         v_new = current_membrane_step(v[j], per_neuron(v_inf, j), p_mm, ie, p_me, ii, p_mi)
-        r = refr[j]
-        vj = v_reset if r > 0 else v_new  # held at reset while refractory
+        vj = v_reset if held_until[j] >= t else v_new  # held at reset while refractory
         i_e[j] = ie * p_ee
         i_i[j] = ii * p_ii
         f = vj >= v_th + per_neuron(th_off, j)
         fired[j] = f
         n_fired += f
         v[j] = v_reset if f else vj
-        refr[j] = ref if f else max(r - 1, 0)
     if with_trace:  # a pass of its own: tested in the loop, it left masked loads and stores of the trace there
         for j in range(v.shape[0]):
             trace[j] = trace[j] * trace_decay + (1.0 if fired[j] else 0.0)
@@ -451,7 +458,7 @@ def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, r
 
 
 @step_jit(error_model="numpy")
-def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired,
+def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, held_until, t, theta, trace, fired,
                      lean, with_trace, conductance, full, lean_arrays, lean_shared, absorb):
     """Advance one population (views of its neurons) by one step; returns its spike count.
 
@@ -467,20 +474,20 @@ def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_o
     argument, not on a None taken from a tuple.
     """
     if lean_shared is not None and lean == LEAN_SHARED:
-        return _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf[0], th_off[0], refr, trace, fired,
-                                     with_trace, absorb)
+        return _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf[0], th_off[0], held_until, t, trace,
+                                     fired, with_trace, absorb)
     if lean_arrays is not None and lean != FULL:  # LEAN (a LEAN_SHARED population could take it too)
-        return _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, refr, trace, fired,
-                                     with_trace, absorb)
+        return _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, held_until, t, trace,
+                                     fired, with_trace, absorb)
     if full is None:  # every population took a branch above
         return 0
-    v_reset, v_th, ref = pp[V_RESET], pp[V_TH], np.int32(pp[REF])
+    v_reset, v_th = pp[V_RESET], pp[V_TH]
     p_mm, p_me, p_mye, p_ee, p_eye, p_yye = pp[P_MM], pp[P_ME], pp[P_MYE], pp[P_EE], pp[P_EYE], pp[P_YYE]
     p_mi, p_myi, p_ii, p_iyi, p_yyi = pp[P_MI], pp[P_MYI], pp[P_II], pp[P_IYI], pp[P_YYI]
     p_aa, dtheta = pp[P_AA], pp[DTHETA]
     if conductance is not None and pp[COND] != 0.0:
-        return _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr,
-                                            theta, trace, fired)
+        return _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, held_until,
+                                            t, theta, trace, fired)
     n_fired = 0
     for j in range(v.shape[0]):
         # arrivals of this step enter the entry variables, or the currents of exponential synapses
@@ -489,9 +496,7 @@ def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_o
         re[j] = 0
         ri[j] = 0
         v_new = membrane_step(v[j], v_inf[j], p_mm, ie, p_me, ye, p_mye, ii, p_mi, yi, p_myi)
-        r = refr[j]
-        held = r > 0
-        vj = v_reset if held else v_new  # held at reset while refractory
+        vj = v_reset if held_until[j] >= t else v_new  # held at reset while refractory
         i_e[j] = ie * p_ee + ye * p_eye
         y_e[j] = ye * p_yye
         i_i[j] = ii * p_ii + yi * p_iyi
@@ -501,14 +506,13 @@ def _population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_o
         fired[j] = f
         n_fired += f
         v[j] = v_reset if f else vj
-        refr[j] = ref if f else max(r - 1, 0)
         theta[j] = th + dtheta if f else th
         trace[j] = trace[j] * trace_decay + (1.0 if f else 0.0)
     return n_fired
 
 
 @njit(cache=True, error_model="numpy")
-def _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
+def _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i, v_inf, th_off, held_until, t, theta,
                                  trace, fired):
     """Like :func:`_population_step` with conductance-based excitation (exponential synapses).
 
@@ -517,7 +521,7 @@ def _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i,
     (``g_start * g_avg``, exact for its exponential decay); inhibition stays
     current-based and is added with its exact coefficients.
     """
-    v_reset, v_th, ref = pp[V_RESET], pp[V_TH], np.int32(pp[REF])
+    v_reset, v_th = pp[V_RESET], pp[V_TH]
     p_ee, p_mi, p_myi, p_ii, p_iyi, p_yyi = pp[P_EE], pp[P_MI], pp[P_MYI], pp[P_II], pp[P_IYI], pp[P_YYI]
     p_aa, dtheta, e_rev, g_avg, dt_tau = pp[P_AA], pp[DTHETA], pp[E_REV], pp[G_AVG], pp[DT_TAU]
     n_fired = 0
@@ -527,9 +531,7 @@ def _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i,
         re[j] = 0
         ri[j] = 0
         v_new = conductance_membrane_step(v[j], v_inf[j], g, g_avg, e_rev, dt_tau, ii, p_mi, yi, p_myi)
-        r = refr[j]
-        held = r > 0
-        vj = v_reset if held else v_new
+        vj = v_reset if held_until[j] >= t else v_new
         i_e[j] = g * p_ee
         y_e[j] = 0.0
         i_i[j] = ii * p_ii + yi * p_iyi
@@ -539,7 +541,6 @@ def _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i,
         fired[j] = f
         n_fired += f
         v[j] = v_reset if f else vj
-        refr[j] = ref if f else max(r - 1, 0)
         theta[j] = th + dtheta if f else th
         trace[j] = trace[j] * trace_decay + (1.0 if f else 0.0)
     return n_fired
@@ -553,7 +554,8 @@ MIN_CHUNK_NEURONS = 40_000
 
 @step_jit()
 def _step_populations(slot, p_lo, p_hi, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i,
-                      v_inf, th_off, refr, theta, trace, fired, lean, with_trace, conductance, present, absorb):
+                      v_inf, th_off, held_until, t, theta, trace, fired, lean, with_trace, conductance, present,
+                      absorb):
     """Step 3 for populations ``p_lo:p_hi``, on their views of the state; returns how many neurons fired.
 
     The views are taken here, in a function compiled without reference counting: taken in the kernel,
@@ -568,10 +570,26 @@ def _step_populations(slot, p_lo, p_hi, pop_bounds, pop_params, trace_decay, rin
         lo, hi = pop_bounds[p], pop_bounds[p + 1]
         n_fired += _population_step(
             pop_params[p], trace_decay, re[lo:hi], ri[lo:hi], v[lo:hi], i_e[lo:hi], y_e[lo:hi],
-            i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], refr[lo:hi], theta[lo:hi], trace[lo:hi],
+            i_i[lo:hi], y_i[lo:hi], v_inf[lo:hi], th_off[lo:hi], held_until[lo:hi], t, theta[lo:hi], trace[lo:hi],
             fired[lo:hi], lean[p], with_trace, conductance, full, lean_arrays, lean_shared, absorb,
         )
     return n_fired
+
+
+@step_jit()
+def _hold_fired(ids, n_ids, stamp, pop_bounds, pop_params, held_until):
+    """Start the refractory period of the neurons ``ids[:n_ids]`` (ascending), which fired in step ``stamp``.
+
+    They are held at reset through step ``stamp + ref_steps`` of their population.  The neuron loops only
+    compare ``held_until`` with the step: a countdown that each loop decremented and stored cost them a
+    store and three integer operations a neuron-step, for what changes a few times a second.
+    """
+    p = 0
+    for q in range(n_ids):
+        j = ids[q]
+        while j >= pop_bounds[p + 1]:
+            p += 1
+        held_until[j] = stamp + np.int32(pop_params[p, REF])
 
 
 @step_jit()
@@ -596,8 +614,8 @@ def _deliver_static_range(lo, hi, j, slot, n_slots, rows, indices, data, delays,
 
 @step_jit()
 def _range_step(lo, hi, slot, pending, n_pending, pending_slot, n_slots, indptr, indices, data, delays, rows,
-                pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
-                trace, fired, lean, with_trace, conductance, present):
+                pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, held_until,
+                t, theta, trace, fired, lean, with_trace, conductance, present):
     """One thread's share of :func:`_step_split`: neurons ``lo:hi``; returns how many fired."""
     for q in range(n_pending):
         j = pending[q]
@@ -611,7 +629,7 @@ def _range_step(lo, hi, slot, pending, n_pending, pending_slot, n_slots, indptr,
         a, b = max(lo, pop_bounds[p]), min(hi, pop_bounds[p + 1])
         if a < b:
             n_fired += _population_step(pop_params[p], trace_decay, re[a:b], ri[a:b], v[a:b], i_e[a:b], y_e[a:b],
-                                        i_i[a:b], y_i[a:b], v_inf[a:b], th_off[a:b], refr[a:b], theta[a:b],
+                                        i_i[a:b], y_i[a:b], v_inf[a:b], th_off[a:b], held_until[a:b], t, theta[a:b],
                                         trace[a:b], fired[a:b], lean[p], with_trace, conductance, full,
                                         lean_arrays, lean_shared, None)  # each range clears what it reads
     return n_fired
@@ -619,8 +637,8 @@ def _range_step(lo, hi, slot, pending, n_pending, pending_slot, n_slots, indptr,
 
 @njit(cache=True, parallel=True)
 def _step_split(n_chunks, slot, pending, n_pending, pending_slot, n_slots, indptr, indices, data, delays, rows,
-                pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta,
-                trace, fired, lean, with_trace, conductance, present):
+                pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, held_until,
+                t, theta, trace, fired, lean, with_trace, conductance, present):
     """Step 3 of one large network, split over the Numba threads in ``n_chunks`` contiguous neuron ranges.
 
     Each range first takes the PSPs that the previous step's spikes (``pending[:n_pending]``, fired in
@@ -636,8 +654,8 @@ def _step_split(n_chunks, slot, pending, n_pending, pending_slot, n_slots, indpt
     for c in prange(n_chunks):  # an integer sum: the same in any order
         n_fired += _range_step(c * n // n_chunks, (c + 1) * n // n_chunks, slot, pending, n_pending, pending_slot,
                                n_slots, indptr, indices, data, delays, rows, pop_bounds, pop_params, trace_decay,
-                               ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean,
-                               with_trace, conductance, present)
+                               ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, held_until, t, theta, trace,
+                               fired, lean, with_trace, conductance, present)
     return n_fired
 
 
@@ -789,7 +807,7 @@ def _batch_kernel(
     n_pops = pop_bounds.shape[0] - 1
     n_slots = max_delay + 1
     # fired: the spike flags, a view of fired_words, which the scan reads 8 at a time (in_spiking likewise)
-    (ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, refr, fired_words, fired, fired_ids, in_words,
+    (ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, held_until, fired_words, fired, fired_ids, in_words,
      in_spiking, in_ids, listed, n_listed, scratch) = workspace
     lean, present = kinds  # which kinds of step occur: see _population_step
     with_trace = (record & (REC_BIN_TRACES | REC_FINAL | REC_STEPS)) != 0  # only snapshots read the trace
@@ -820,7 +838,7 @@ def _batch_kernel(
             y_i[j] = 0.0
             theta[j] = 0.0
             trace[j] = 0.0
-            refr[j] = 0
+            held_until[j] = -1  # not refractory from step 0 on
         if v_init_mode == 1:
             key = step_key(seed, STREAM_INIT, 0)
             for p in range(n_pops):
@@ -836,6 +854,7 @@ def _batch_kernel(
             row = start + t
             frame = frame_start + t // frame_steps
             slot = t % n_slots
+            stamp = np.int32(t)  # the neuron loops compare it with held_until (int32, as their lanes)
             # constant drive of this frame: bias + analog input (fixed channel order per neuron); a neuron
             # without input synapses keeps v_rest + bias from the start
             if input_mode == INPUT_CURRENT and t % frame_steps == 0:
@@ -854,8 +873,8 @@ def _batch_kernel(
             n_in_now = 0
             ratio = clear_ratio
             if input_mode == INPUT_POISSON:
-                _poisson_draws(step_key(seed, STREAM_INPUT, t), dense_input, frame, in_spiking)
-                n_in_now = _fired_ids(in_words, in_spiking, in_ids)
+                n_drawn = _poisson_draws(step_key(seed, STREAM_INPUT, t), dense_input, frame, in_spiking)
+                n_in_now = _fired_ids(in_words, in_spiking, in_ids, n_drawn)
                 for q in range(n_in_now):
                     _add_input_spike(in_ids[q], slot, in_indptr, in_indices, in_data, in_weight, ring_e, ring_i)
             elif input_mode == INPUT_EVENTS:
@@ -879,20 +898,21 @@ def _batch_kernel(
             if chunks is not None:  # one large network: its step (and the last step's delivery) split over the threads
                 n_fired = _step_split(chunks, slot, fired_ids, n_pending, pending_slot, n_slots, indptr, indices,
                                       data, delays, row_layout, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v,
-                                      i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean, with_trace,
-                                      conductance, present)
+                                      i_e, y_e, i_i, y_i, v_inf, th_off, held_until, stamp, theta, trace, fired, lean,
+                                      with_trace, conductance, present)
                 n_pending = np.int64(0)
             if serial is not None:
                 if absorb is not None:
                     _absorb_slot(slot, ratio, ring_e, ring_i, i_e, i_i, indptr, indices, row_layout[1], listed,
                                  n_listed, in_ids, n_in_now, in_indptr, in_indices, in_ring, far_rows)
                 n_fired = _step_populations(slot, 0, n_pops, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v,
-                                            i_e, y_e, i_i, y_i, v_inf, th_off, refr, theta, trace, fired, lean,
-                                            with_trace, conductance, present, absorb)
+                                            i_e, y_e, i_i, y_i, v_inf, th_off, held_until, stamp, theta, trace, fired,
+                                            lean, with_trace, conductance, present, absorb)
             # 4. bookkeeping and delivery of this step's spikes
             b = (t * n_bins) // n_steps
             if n_fired > 0:
-                n_found = _fired_ids(fired_words, fired, fired_ids)
+                n_found = _fired_ids(fired_words, fired, fired_ids, n_fired)
+                _hold_fired(fired_ids, n_found, stamp, pop_bounds, pop_params, held_until)
                 if deliver is not None:  # the PSPs of all of this step's spikes
                     _deliver_spikes(fired_ids, n_found, slot, n_slots, indptr, row_layout, indices, data, delays,
                                     ring_e, ring_i, absorb, listed, n_listed, far_rows)
@@ -983,9 +1003,10 @@ def aligned_zeros(shape, dtype):
 def sequence_workspace(n, max_delay, n_inputs, sparse_clear=False, learn=None):
     """The arrays a thread simulates its sequences in, allocated here (in NumPy) rather than in the kernel.
 
-    Returns ``(ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, refractory, fired_words, fired,
+    Returns ``(ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, held_until, fired_words, fired,
     fired_ids, in_words, in_spiking, in_ids, listed, n_listed, scratch)``: the fixed-point delay rings,
-    the neuron state, the spike flags as words, as bytes (a view of the words) and the list of their
+    the neuron state (``held_until``: the last step of each neuron's refractory period, see
+    :func:`_hold_fired`), the spike flags as words, as bytes (a view of the words) and the list of their
     neurons, the same for the input channels, the rows that wrote to each ring slot
     (:func:`_deliver_spikes`; no room for them unless ``sparse_clear``), and a plastic run's
     :func:`plastic_scratch` (None unless ``learn``, the kernel's argument of that name, is given).
@@ -1056,12 +1077,25 @@ def merged_populations(pop_bounds, pop_params, pop_drive, lean, v_inf, th_off):
     return bounds, np.ascontiguousarray(pop_params[keep]), drive, lean[keep]
 
 
+#: the most steps a sequence may have on the CPU: :func:`_hold_fired` stamps steps as int32
+MAX_STEPS = 2**31 - 1
+
+
+def check_step_range(longest, pop_params):
+    """Raise ValueError when a sequence of ``longest`` steps overflows the int32 refractory stamps."""
+    room = MAX_STEPS - int(pop_params[:, REF].max(initial=0))
+    if longest > room:
+        raise ValueError(f"a sequence has {longest} steps, more than the {room} that the CPU kernel's 32-bit "
+                         "step stamps count with these refractory periods; split it into shorter sequences")
+
+
 def _kernel_args(args):
     """The arguments of :func:`_batch_kernel` for the backend arguments ``args`` (see :func:`simulate_batch_serial`)."""
     *common, th_off, pl_mode, pl, decay, syn_kind, syn_tr, post_tr, tgt_ptr, tgt_syn, scale_target, n_chunks = args
     indptr, data, delays, pop_bounds, pop_params = common[15], common[17], common[18], common[20], common[21]
     if not np.any(pop_params[:, HAS_DRIVE] != 0.0):
         common[22] = None  # pop_drive
+    check_step_range(int(np.diff(common[0]).max(initial=0)), pop_params)  # offsets: the longest sequence
     learn = None
     if pl_mode != 0:
         check_stamp_range(int(np.diff(common[0]).max(initial=0)))  # offsets: the longest sequence
