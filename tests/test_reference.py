@@ -428,19 +428,24 @@ def test_only_large_networks_prefetch_their_rows(monkeypatch):
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two Numba threads")
-def test_split_step_of_rows_of_one_delay_equals_reference(monkeypatch):
-    """Rows that a serial run would clear after the loop; split, each thread clears what it reads."""
+@pytest.mark.parametrize("sign, ratio", [("mixed", 8.0), ("excitatory", 8.0), ("excitatory", 1e12)])
+def test_split_step_of_rows_of_one_delay_equals_reference(sign, ratio, monkeypatch):
+    """Rows of one delay, split over two threads: each range takes its arrivals in before its loop (entry
+    by entry, or its whole share of the slot), or, where an input channel writes to both rings, in its
+    loop."""
     from reservoirspike.backends import cpu
 
     monkeypatch.setattr(cpu, "MIN_CHUNK_NEURONS", 100)
     monkeypatch.setattr(cpu, "SPARSE_CLEAR_NEURONS", 100)
+    monkeypatch.setattr(cpu, "SPARSE_CLEAR_RATIO", ratio)
     seen = _spy_kernel_args(monkeypatch)
     net = random_reservoir(450, connectivity=0.05, weights={"E": 1.5, "I": -3.0}, delay=0.5, bias=(10.0, 16.0),
                            dt=0.5, random_state=5)
-    net = connect_inputs(_one_delay_a_row(net), 3, connectivity=0.3, weight=2.0, sign="mixed", random_state=6)
+    net = connect_inputs(_one_delay_a_row(net), 3, connectivity=0.3, weight=2.0, sign=sign, random_state=6)
     rates = np.full((1, 400, 3), 40.0)
     two = simulate(net, rates, encoder=RATES_HZ, record=("spikes",), n_jobs=2, random_state=7)
-    assert seen[-1][-7] == 2 and seen[-1][-1] is None  # split in two, each thread clears what it reads
+    assert seen[-1][-7] == 2  # split in two
+    assert (seen[-1][-1] is None) == (sign == "mixed")  # taken in before the loops, or in them
     ref = reference_simulate(net, rates[0] * net.dt / 1000.0, derive_seed(7), "poisson", frame_steps=1)
     _assert_same_spikes(two, ref)
 

@@ -259,23 +259,33 @@ def _deliver_spikes(ids, n_ids, slot, n_slots, indptr, rows, indices, data, dela
 
     :func:`_deliver_row` is inlined here; called once a spike, it cost about 15 ns a call in passing
     its arguments alone.  Where :func:`_absorb_slot` takes the slots in (``absorb`` not None), each
-    row is also listed for it: ``listed[s, :n_listed[s]]`` are the rows that wrote to slot ``s``.  A
-    neuron fires at most once a step, so it is listed at most once in a slot between two passes.
+    row is also listed for it (:func:`_list_rows`).
     ``far_rows``: whether the rows are too many to stay in the core's cache from one step to the next
     (:data:`PREFETCH_SYNAPSES`); their lines are then prefetched together first (module ``_prefetch``).
     """
-    row_delay = rows[0]
     if far_rows and n_ids > 1:
         prefetch_rows(ids, n_ids, indptr, indices, data, rows[2])
     for q in range(n_ids):
         j = ids[q]
         _deliver_row(indptr[j], indptr[j + 1], j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i)
-        if absorb is not None:
-            s = slot + row_delay[j]  # 1 <= delay < n_slots: wrap once
-            if s >= n_slots:
-                s -= n_slots
-            listed[s, n_listed[s]] = j
-            n_listed[s] += 1
+    if absorb is not None:
+        _list_rows(ids, n_ids, slot, n_slots, rows[0], listed, n_listed)
+
+
+@step_jit(inline="always")
+def _list_rows(ids, n_ids, slot, n_slots, row_delay, listed, n_listed):
+    """List the rows of the neurons ``ids[:n_ids]``, which fired in ``slot``, for the slot they write to.
+
+    ``listed[s, :n_listed[s]]`` are the rows that wrote to slot ``s`` (each row has one delay) since
+    :func:`_absorb_slot` last took it in; a neuron fires at most once a step, so it is listed at most once.
+    """
+    for q in range(n_ids):
+        j = ids[q]
+        s = slot + row_delay[j]  # 1 <= delay < n_slots: wrap once
+        if s >= n_slots:
+            s -= n_slots
+        listed[s, n_listed[s]] = j
+        n_listed[s] += 1
 
 
 # Taking a step's arrivals into the currents.  In the neuron loops each neuron reads its entries of the
@@ -304,41 +314,45 @@ PREFETCH_SYNAPSES = 2 ** 18
 SPARSE_CLEAR_NEURONS = 2048
 
 
-@step_jit(inline="always")  # a function of its own cost 0.3-0.5 s more compilation
-def _take_entries(ring, current, targets, lo, hi):
-    """Add the fixed-point ring entries of ``targets[lo:hi]`` to their currents and clear them."""
+@step_jit(inline="always")
+def _take_entries(ring, current, targets, lo, hi, t_lo, t_hi):
+    """Add the fixed-point ring entries of ``targets[lo:hi]`` that lie in ``[t_lo, t_hi)`` to their currents
+    and clear them."""
     for s in range(np.uint64(lo), np.uint64(hi)):
         k = np.uint32(targets[s])
-        current[k] += ring[k] * FIXED_INV
-        ring[k] = 0
+        if t_lo <= k < t_hi:
+            current[k] += ring[k] * FIXED_INV
+            ring[k] = 0
 
 
 @step_jit()
 def _absorb_slot(slot, ratio, ring_e, ring_i, i_e, i_i, indptr, indices, row_ring, listed, n_listed, channels,
-                 n_channels, in_indptr, in_indices, in_ring, far_rows):
-    """Add both rings' ``slot`` to the currents (:func:`enter_current`) before the lean neuron loop; clear it.
+                 n_channels, in_indptr, in_indices, in_ring, far_rows, t_lo, t_hi):
+    """Add both rings' ``slot`` to the currents (:func:`enter_current`) of neurons ``t_lo:t_hi``; clear it there.
 
-    Entry by entry where the rows listed for the slot (see :func:`_deliver_spikes`) and this step's
-    input channels ``channels[:n_channels]`` reach at most one entry in ``ratio``; else (and for a
-    ``ratio`` of NaN) every entry.  Each row and channel wrote to one ring, ``row_ring`` / ``in_ring``
-    (1 excitatory, -1 inhibitory); the rows listed for the slot are then forgotten.
-    ``far_rows``: prefetch the listed rows' targets (as :func:`_deliver_spikes`).
+    Called before the lean neuron loop: serially for all neurons, or in a split step
+    (:func:`_range_step`) for a thread's range, whose rows are then in target order.  Entry by entry
+    where the rows listed for the slot (``listed[slot, :n_listed[slot]]``, see :func:`_deliver_spikes`)
+    and this step's input channels ``channels[:n_channels]`` reach at most one entry in ``ratio``; else
+    (and for a ``ratio`` of NaN) every entry.  Each row and channel wrote to one ring, ``row_ring`` /
+    ``in_ring`` (1 excitatory, -1 inhibitory).  The caller forgets the listed rows once every range has
+    taken them in.  ``far_rows``: prefetch the listed rows' targets (as :func:`_deliver_spikes`).
     """
     re = ring_e[slot]
     ri = ring_i[slot]
+    whole = t_lo == 0 and t_hi == re.shape[0]
     n_rows = n_listed[slot]
     work = 0
     for q in range(n_rows):
         j = listed[slot, q]
         work += indptr[j + 1] - indptr[j]
-        if far_rows:  # for the pass below
+        if far_rows and whole:  # for the pass below (a range searches its rows first)
             prefetch_span(indices, indptr[j], indptr[j + 1])
     for q in range(n_channels):
         c = channels[q]
         work += in_indptr[c + 1] - in_indptr[c]
-    n_listed[slot] = 0
     if not work * ratio <= re.shape[0]:  # NaN: whole
-        for i in range(re.shape[0]):
+        for i in range(t_lo, t_hi):
             i_e[i] += re[i] * FIXED_INV
             i_i[i] += ri[i] * FIXED_INV
             re[i] = 0
@@ -346,16 +360,20 @@ def _absorb_slot(slot, ratio, ring_e, ring_i, i_e, i_i, indptr, indices, row_rin
         return
     for q in range(n_rows):
         j = listed[slot, q]
+        lo, hi = indptr[j], indptr[j + 1]
+        if not whole:  # the row's targets in the range
+            lo = _first_at_least(indices, lo, hi, t_lo)
+            hi = _first_at_least(indices, lo, hi, t_hi)
         if row_ring[j] > 0:
-            _take_entries(re, i_e, indices, indptr[j], indptr[j + 1])
+            _take_entries(re, i_e, indices, lo, hi, t_lo, t_hi)
         else:
-            _take_entries(ri, i_i, indices, indptr[j], indptr[j + 1])
+            _take_entries(ri, i_i, indices, lo, hi, t_lo, t_hi)
     for q in range(n_channels):
         c = channels[q]
         if in_ring[c] > 0:
-            _take_entries(re, i_e, in_indices, in_indptr[c], in_indptr[c + 1])
+            _take_entries(re, i_e, in_indices, in_indptr[c], in_indptr[c + 1], t_lo, t_hi)
         else:
-            _take_entries(ri, i_i, in_indices, in_indptr[c], in_indptr[c + 1])
+            _take_entries(ri, i_i, in_indices, in_indptr[c], in_indptr[c + 1], t_lo, t_hi)
 
 
 def _is_lean(pp):
@@ -615,12 +633,16 @@ def _deliver_static_range(lo, hi, j, slot, n_slots, rows, indices, data, delays,
 @step_jit()
 def _range_step(lo, hi, slot, pending, n_pending, pending_slot, n_slots, indptr, indices, data, delays, rows,
                 pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, held_until,
-                t, theta, trace, fired, lean, with_trace, conductance, present):
+                t, theta, trace, fired, lean, with_trace, conductance, present, absorb, taken):
     """One thread's share of :func:`_step_split`: neurons ``lo:hi``; returns how many fired."""
     for q in range(n_pending):
         j = pending[q]
         _deliver_static_range(indptr[j], indptr[j + 1], j, pending_slot, n_slots, rows, indices, data, delays,
                               ring_e, ring_i, lo, hi)
+    if absorb is not None:  # the range's arrivals are all in the slot now
+        ratio, listed, n_listed, channels, n_channels, in_indptr, in_indices, in_ring = taken
+        _absorb_slot(slot, ratio, ring_e, ring_i, i_e, i_i, indptr, indices, rows[1], listed, n_listed, channels,
+                     n_channels, in_indptr, in_indices, in_ring, False, lo, hi)
     re = ring_e[slot]
     ri = ring_i[slot]
     full, lean_arrays, lean_shared = present
@@ -631,23 +653,24 @@ def _range_step(lo, hi, slot, pending, n_pending, pending_slot, n_slots, indptr,
             n_fired += _population_step(pop_params[p], trace_decay, re[a:b], ri[a:b], v[a:b], i_e[a:b], y_e[a:b],
                                         i_i[a:b], y_i[a:b], v_inf[a:b], th_off[a:b], held_until[a:b], t, theta[a:b],
                                         trace[a:b], fired[a:b], lean[p], with_trace, conductance, full,
-                                        lean_arrays, lean_shared, None)  # each range clears what it reads
+                                        lean_arrays, lean_shared, absorb)
     return n_fired
 
 
 @njit(cache=True, parallel=True)
 def _step_split(n_chunks, slot, pending, n_pending, pending_slot, n_slots, indptr, indices, data, delays, rows,
                 pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, held_until,
-                t, theta, trace, fired, lean, with_trace, conductance, present):
+                t, theta, trace, fired, lean, with_trace, conductance, present, absorb, taken):
     """Step 3 of one large network, split over the Numba threads in ``n_chunks`` contiguous neuron ranges.
 
     Each range first takes the PSPs that the previous step's spikes (``pending[:n_pending]``, fired in
-    ``pending_slot``; rows ordered by target) send into it, then advances its neurons, population by
-    population (:func:`_range_step`).  A range's PSPs and neurons are its own, and the fixed-point ring
-    sums do not depend on the order of their terms, so the result is the serial one, bit for bit; the
-    delivery, which the serial kernel does at the end of a step, runs on all threads too, each on its
-    share of the targets.  The parallel loop only calls :func:`_range_step`: a short loop body keeps its
-    compilation short.  Returns how many neurons fired.
+    ``pending_slot``; rows ordered by target) send into it (and, with ``absorb``, takes the slot due now
+    into its currents: ``taken`` holds :func:`_absorb_slot`'s other arguments), then advances its
+    neurons, population by population (:func:`_range_step`).  A range's PSPs and neurons are its own,
+    and the fixed-point ring sums do not depend on the order of their terms, so the result is the serial
+    one, bit for bit; the delivery, which the serial kernel does at the end of a step, runs on all threads
+    too, each on its share of the targets.  The parallel loop only calls :func:`_range_step`: a short loop
+    body keeps its compilation short.  Returns how many neurons fired.
     """
     n = v.shape[0]
     n_fired = 0
@@ -655,7 +678,7 @@ def _step_split(n_chunks, slot, pending, n_pending, pending_slot, n_slots, indpt
         n_fired += _range_step(c * n // n_chunks, (c + 1) * n // n_chunks, slot, pending, n_pending, pending_slot,
                                n_slots, indptr, indices, data, delays, rows, pop_bounds, pop_params, trace_decay,
                                ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, held_until, t, theta, trace,
-                               fired, lean, with_trace, conductance, present)
+                               fired, lean, with_trace, conductance, present, absorb, taken)
     return n_fired
 
 
@@ -899,12 +922,16 @@ def _batch_kernel(
                 n_fired = _step_split(chunks, slot, fired_ids, n_pending, pending_slot, n_slots, indptr, indices,
                                       data, delays, row_layout, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v,
                                       i_e, y_e, i_i, y_i, v_inf, th_off, held_until, stamp, theta, trace, fired, lean,
-                                      with_trace, conductance, present)
+                                      with_trace, conductance, present, absorb,
+                                      (ratio, listed, n_listed, in_ids, n_in_now, in_indptr, in_indices, in_ring))
                 n_pending = np.int64(0)
+                if absorb is not None:
+                    n_listed[slot] = 0  # taken in by every range
             if serial is not None:
                 if absorb is not None:
                     _absorb_slot(slot, ratio, ring_e, ring_i, i_e, i_i, indptr, indices, row_layout[1], listed,
-                                 n_listed, in_ids, n_in_now, in_indptr, in_indices, in_ring, far_rows)
+                                 n_listed, in_ids, n_in_now, in_indptr, in_indices, in_ring, far_rows, 0, n)
+                    n_listed[slot] = 0
                 n_fired = _step_populations(slot, 0, n_pops, pop_bounds, pop_params, trace_decay, ring_e, ring_i, v,
                                             i_e, y_e, i_i, y_i, v_inf, th_off, held_until, stamp, theta, trace, fired,
                                             lean, with_trace, conductance, present, absorb)
@@ -918,6 +945,8 @@ def _batch_kernel(
                                     ring_e, ring_i, absorb, listed, n_listed, far_rows)
                 elif chunks is not None and learn is None:  # by the next step's parallel region (keeps fired_ids)
                     n_pending, pending_slot = n_found, slot
+                    if absorb is not None:
+                        _list_rows(fired_ids, n_found, slot, n_slots, row_layout[0], listed, n_listed)
                 for q in range(n_found):
                     j = fired_ids[q]
                     if record & REC_COUNTS:
@@ -1123,7 +1152,8 @@ def _kernel_args(args):
     # exponential synapses whose rows each write to one slot with one sign (see _absorb_slot); plastic
     # arrivals are not listed
     exponential = bool(np.all(pop_params[:, P_YYE] == 0.0) and np.all(pop_params[:, P_YYI] == 0.0))
-    sparse_clear = bool(pl_mode == 0 and chunks is None and len(indptr) - 1 >= SPARSE_CLEAR_NEURONS and exponential
+    sparse_clear = bool(pl_mode == 0 and (chunks is None or split_delivery) and len(indptr) - 1 >= SPARSE_CLEAR_NEURONS
+                        and exponential
                         and np.all((row_layout[0] > 0) | (np.diff(indptr) == 0))
                         and np.all((in_ring != 0) | (np.diff(common[9]) == 0)))
     far_rows = np.bool_(len(common[16]) >= PREFETCH_SYNAPSES)  # common[16]: every recurrent synapse's target
