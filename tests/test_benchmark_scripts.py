@@ -3,6 +3,7 @@
 import importlib.util
 import pathlib
 
+import numpy as np
 import pytest
 
 BENCHMARKS = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
@@ -34,6 +35,7 @@ def test_batch_reservoir_reports_each_row(capsys):
     ("batch_reservoir", ["--brian-sequences", "0"], "--brian-sequences must be a positive number"),
     ("compile", ["--paths", "static,gpu"], "--paths: unknown ['gpu']"),
     ("compile", ["--rounds", "0"], "--rounds must be a positive number"),
+    ("machine", ["--repeats", "0"], "--repeats must be a positive number"),
 ])
 def test_scripts_refuse_bad_flags_naming_them(script, argv, message, capsys):
     with pytest.raises(SystemExit):
@@ -48,4 +50,16 @@ def test_compile_reports_a_fresh_and_a_cached_start(capsys):
     r = rows[0]
     assert {"system", "path", "rounds", "compile_s", "cached_s"} <= set(r)
     assert r["compile_s"] > 0 and r["cached_s"] > 0 and len(r["compile_all_s"]) == 1
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("{")
+
+
+def test_machine_reports_bandwidth_and_arithmetic_on_one_and_two_threads(capsys):
+    """The triad and the multiply-add chain, each on one thread and split over two (small sizes here)."""
+    module = _script("machine")
+    module.SIZES = (("triad, tiny", 24 * 4096),)
+    module.CHAIN_STEPS = 10_000
+    rows = module.main(["--repeats", "1", "--json"])
+    assert [r["kind"] for r in rows] == ["triad, tiny", "multiply-add chain"]
+    assert rows[0]["gb_per_s_1"] > 0 and rows[1]["gflop_per_s_1"] > 0
+    assert all(r["speedup_2_threads"] > 0 or np.isnan(r["speedup_2_threads"]) for r in rows)
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("{")
