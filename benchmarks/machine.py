@@ -1,10 +1,13 @@
 """What this machine's cores give: a STREAM-like triad at three working-set sizes, and arithmetic, on 1 and 2 threads.
 
 The limits that the engine's figures are read against (issue 3): the triad ``a = b + s c`` (float64, 24
-bytes a element moved) over arrays that fit in a core's L2 cache, in the L3 cache, or only in memory,
-and a chain of dependent multiply-adds (no memory traffic).  Each kind runs on one thread, then split over
+bytes a element moved) over arrays that fit in a core's L2 cache, in the L3 cache, or only in memory; a
+vectorised multiply-add over a small array that stays in L1 (bound by the vector units); and a chain of
+dependent multiply-adds (bound by their latency, no memory traffic).  Each kind runs on one thread, then split over
 two threads (two halves of the arrays), in the same process.  A kernel whose time goes on memory traffic
-can gain from a second thread only what the triad gains; arithmetic gains what the chain gains.
+can gain from a second thread only what the triad gains, and vectorised arithmetic what the L1 loop
+gains; two cores that share their vector units (hyperthreads) show it there, where the chain still gains
+2x.
 Compilation is excluded; times are the best of ``--repeats``.
 
     python benchmarks/machine.py [--repeats 5] [--json]
@@ -37,6 +40,19 @@ def _triad(a, b, c, s, n_parts, sweeps):
     for part in prange(n_parts):
         lo, hi = part * n // n_parts, (part + 1) * n // n_parts
         _triad_part(a[lo:hi], b[lo:hi], c[lo:hi], s, sweeps)
+
+
+@njit(cache=True)
+def _scale_part(x, sweeps):
+    for _ in range(sweeps):
+        for i in range(x.shape[0]):  # vectorised, independent lanes
+            x[i] = x[i] * 0.999999 + 1e-7
+
+
+@njit(parallel=True, cache=True)
+def _scale(xs, n_parts, sweeps):
+    for part in prange(n_parts):
+        _scale_part(xs[part], sweeps)
 
 
 @njit(parallel=True, cache=True)
@@ -77,6 +93,13 @@ def main(argv=None):
             t = _best(lambda: _triad(a, b, c, 0.5, k, sweeps), args.repeats)
             row[f"gb_per_s_{k}"] = 24.0 * n * sweeps / t / 1e9
         rows.append(row)
+    xs = np.ones((2, 512))  # 4 KiB a thread
+    row = {"kind": "vector multiply-add, L1", "bytes": 0}
+    for k in range(1, threads + 1):
+        numba.set_num_threads(k)
+        t = _best(lambda: _scale(xs, k, CHAIN_STEPS // 512), args.repeats)
+        row[f"gflop_per_s_{k}"] = 2.0 * k * 512 * (CHAIN_STEPS // 512) / t / 1e9
+    rows.append(row)
     x = np.ones(2)
     row = {"kind": "multiply-add chain", "bytes": 0}
     for k in range(1, threads + 1):

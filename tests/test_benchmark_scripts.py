@@ -59,7 +59,7 @@ def test_machine_reports_bandwidth_and_arithmetic_on_one_and_two_threads(capsys)
     module.SIZES = (("triad, tiny", 24 * 4096),)
     module.CHAIN_STEPS = 10_000
     rows = module.main(["--repeats", "1", "--json"])
-    assert [r["kind"] for r in rows] == ["triad, tiny", "multiply-add chain"]
+    assert [r["kind"] for r in rows] == ["triad, tiny", "vector multiply-add, L1", "multiply-add chain"]
     assert rows[0]["gb_per_s_1"] > 0 and rows[1]["gflop_per_s_1"] > 0
     assert all(r["speedup_2_threads"] > 0 or np.isnan(r["speedup_2_threads"]) for r in rows)
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("{")

@@ -280,15 +280,18 @@ def test_conductance_based_excitation_equals_reference():
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two Numba threads")
-def test_one_large_network_split_over_threads_gives_the_serial_spikes():
-    from reservoirspike.backends.cpu import MIN_CHUNK_NEURONS
+def test_one_large_network_split_over_threads_gives_the_serial_spikes(monkeypatch):
+    from reservoirspike.backends import cpu
 
-    n = 2 * MIN_CHUNK_NEURONS + 10  # one population large enough to be split in two
+    monkeypatch.setattr(cpu, "MIN_CHUNK_NEURONS", 40_000)  # a network of a size the test can afford
+    seen = _spy_kernel_args(monkeypatch)
+    n = 2 * 40_000 + 10  # one population large enough to be split in two
     net = random_reservoir(n, excitatory_fraction=1.0, in_degree=5, weights={"E": 4.0, "I": -4.0}, delay=(1.0, 3.0),
                            bias=(10.0, 16.0), dt=0.5, random_state=0)
     net = connect_inputs(net, 1, connectivity=0.0, random_state=0)
     kw = dict(steps_per_frame=60, record=("spikes", "counts", "final"), v_init="uniform", random_state=3)
     one, two = (simulate(net, np.zeros((1, 1, 1)), n_jobs=k, **kw) for k in (1, 2))
+    assert seen[0][-7] is None and seen[-1][-7] == 2  # serial, then split in two
     assert one.total_spikes[0] > 1000
     for a, b in zip(one.spike_steps(0), two.spike_steps(0)):
         np.testing.assert_array_equal(a, b)

@@ -565,9 +565,12 @@ def _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i,
 
 
 #: networks whose largest population has fewer than this many neurons a thread are stepped serially even
-#: when threads are asked for: a parallel region costs ~0.1 ms a step on a shared 2-core machine, which only
-#: large networks repay
-MIN_CHUNK_NEURONS = 40_000
+#: when threads are asked for.  The serial step of a large network is bound by memory traffic, which a second
+#: thread of the 2-core machine the benchmarks run on adds little to (``benchmarks/machine.py``, three runs: a
+#: vectorised loop in L1 1.40-1.56x, the triad in L2 1.68-1.86x, from memory 1.14-1.31x).  CUBA split over 2
+#: threads took 0.96x the serial time at 256 000 neurons (medians of 8, alternating), 1.00x at 1 000 000.  So
+#: only very large populations are split (40 000 a thread while the serial step did more arithmetic a neuron).
+MIN_CHUNK_NEURONS = 400_000
 
 
 @step_jit()
