@@ -289,9 +289,9 @@ def _list_rows(ids, n_ids, slot, n_slots, row_delay, listed, n_listed):
 
 
 # Taking a step's arrivals into the currents.  In the neuron loops each neuron reads its entries of the
-# slot due now, adds them to its currents and clears them: 32 of a lean neuron's 57 bytes of traffic a step
-# and two of its seven floating-point operations, although a step's spikes reach a few per cent of the
-# neurons of a large network.  So in a serial static run of at least SPARSE_CLEAR_NEURONS neurons with
+# slot due now, adds them to its currents and clears them: 32 of a lean neuron's 85 bytes of traffic a step
+# and 6 of its 15 arithmetic operations, although a step's spikes reach a few per cent of the neurons of a
+# large network.  So in a serial static run of at least SPARSE_CLEAR_NEURONS neurons with
 # exponential synapses only, whose rows and input channels each write to one ring (one sign), the rows to
 # one slot (one delay) (``absorb`` not None), _absorb_slot adds the slot to the currents before the loop,
 # either entry by entry, at the targets of the rows that wrote to it (the rows of the neurons that fired
@@ -442,7 +442,8 @@ def _lean_population_step(pp, trace_decay, re, ri, v, i_e, i_i, v_inf, th_off, h
 
     The loop leaves out what stays zero (y_e, y_i, theta) and the spike
     trace, which only snapshots read (``with_trace``: a pass of its own
-    updates it): a step streams about 57 bytes a neuron instead of 170,
+    updates it): a step streams about 53 bytes a neuron (85 where the loop
+    takes the arrivals in itself) instead of 170,
     and large populations are bound by that memory traffic.  ``x + 0.0``
     compares as ``x``, so the arithmetic is that of the full step with its
     entry variables at zero.  ``v_inf`` and ``th_off`` are arrays, or
