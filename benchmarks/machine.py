@@ -8,7 +8,8 @@ two threads (two halves of the arrays), in the same process.  A kernel whose tim
 can gain from a second thread only what the triad gains, and vectorised arithmetic what the L1 loop
 gains; two cores that share their vector units (hyperthreads) show it there, where the chain still gains
 2x.
-Compilation is excluded; times are the best of ``--repeats``.
+Compilation is excluded (the kernels are not cached on disk: the tests load this file under another
+module name, and a cache written there broke the script's next start); times are the best of ``--repeats``.
 
     python benchmarks/machine.py [--repeats 5] [--json]
 """
@@ -27,14 +28,14 @@ SIZES = (("triad, L2 (192 KiB)", 192 * 1024), ("triad, L3 (12 MiB)", 12 * 2**20)
 CHAIN_STEPS = 20_000_000
 
 
-@njit(cache=True)
+@njit
 def _triad_part(a, b, c, s, sweeps):
     for _ in range(sweeps):
         for i in range(a.shape[0]):  # vectorised (AVX-512 where the core has it)
             a[i] = b[i] + s * c[i]
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True)
 def _triad(a, b, c, s, n_parts, sweeps):
     n = a.shape[0]
     for part in prange(n_parts):
@@ -42,20 +43,20 @@ def _triad(a, b, c, s, n_parts, sweeps):
         _triad_part(a[lo:hi], b[lo:hi], c[lo:hi], s, sweeps)
 
 
-@njit(cache=True)
+@njit
 def _scale_part(x, sweeps):
     for _ in range(sweeps):
         for i in range(x.shape[0]):  # vectorised, independent lanes
             x[i] = x[i] * 0.999999 + 1e-7
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True)
 def _scale(xs, n_parts, sweeps):
     for part in prange(n_parts):
         _scale_part(xs[part], sweeps)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True)
 def _chain(x, n_parts, steps):
     for part in prange(n_parts):
         v = x[part]
