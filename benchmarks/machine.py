@@ -75,6 +75,17 @@ def _best(run, repeats):
     return min(times)
 
 
+def _row(kind, nbytes, key, run, amount, repeats, threads):
+    """A row of the table: ``amount(k) / 1e9`` over the best time of ``run(k)``, as ``{key}_{k}``, on k threads."""
+    row = {"kind": kind, "bytes": nbytes}
+    for k in range(1, threads + 1):
+        numba.set_num_threads(k)
+        row[f"{key}_{k}"] = amount(k) / _best(lambda: run(k), repeats) / 1e9
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    row["speedup_2_threads"] = row.get(f"{key}_2", float("nan")) / row[f"{key}_1"]
+    return row
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
@@ -88,34 +99,18 @@ def main(argv=None):
         n = total // 24
         a, b, c = np.zeros(n), np.ones(n), np.full(n, 2.0)
         sweeps = max(1, (2 * 2**30) // total)  # about 2 GiB moved a run
-        row = {"kind": name, "bytes": total}
-        for k in range(1, threads + 1):
-            numba.set_num_threads(k)
-            t = _best(lambda: _triad(a, b, c, 0.5, k, sweeps), args.repeats)
-            row[f"gb_per_s_{k}"] = 24.0 * n * sweeps / t / 1e9
-        rows.append(row)
+        rows.append(_row(name, total, "gb_per_s", lambda k: _triad(a, b, c, 0.5, k, sweeps),
+                         lambda k: 24.0 * n * sweeps, args.repeats, threads))
     xs = np.ones((2, 512))  # 4 KiB a thread
-    row = {"kind": "vector multiply-add, L1", "bytes": 0}
-    for k in range(1, threads + 1):
-        numba.set_num_threads(k)
-        t = _best(lambda: _scale(xs, k, CHAIN_STEPS // 512), args.repeats)
-        row[f"gflop_per_s_{k}"] = 2.0 * k * 512 * (CHAIN_STEPS // 512) / t / 1e9
-    rows.append(row)
+    sweeps = CHAIN_STEPS // 512
+    rows.append(_row("vector multiply-add, L1", 0, "gflop_per_s", lambda k: _scale(xs, k, sweeps),
+                     lambda k: 2.0 * k * 512 * sweeps, args.repeats, threads))
     x = np.ones(2)
-    row = {"kind": "multiply-add chain", "bytes": 0}
-    for k in range(1, threads + 1):
-        numba.set_num_threads(k)
-        t = _best(lambda: _chain(x, k, CHAIN_STEPS // k), args.repeats)
-        row[f"gflop_per_s_{k}"] = 2.0 * CHAIN_STEPS / t / 1e9
-    rows.append(row)
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-    for r in rows:
-        unit = "gb_per_s" if r["bytes"] else "gflop_per_s"
-        r["speedup_2_threads"] = r.get(f"{unit}_2", float("nan")) / r[f"{unit}_1"]
+    rows.append(_row("multiply-add chain", 0, "gflop_per_s", lambda k: _chain(x, k, CHAIN_STEPS // k),
+                     lambda k: 2.0 * CHAIN_STEPS, args.repeats, threads))
     print(f"{'kind':<26}{'1 thread':>14}{'2 threads':>14}{'gain':>8}")
     for r in rows:
-        unit = "GB/s" if r["bytes"] else "GFLOP/s"
-        key = "gb_per_s" if r["bytes"] else "gflop_per_s"
+        key, unit = ("gb_per_s", "GB/s") if r["bytes"] else ("gflop_per_s", "GFLOP/s")
         two = r.get(f"{key}_2", float("nan"))
         print(f"{r['kind']:<26}{r[f'{key}_1']:>9.1f} {unit:<4}{two:>9.1f} {unit:<4}{r['speedup_2_threads']:>7.2f}x")
     if args.json:
