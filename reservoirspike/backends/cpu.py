@@ -1128,10 +1128,11 @@ def _kernel_args(args):
     indptr, data, delays, pop_bounds, pop_params = common[15], common[17], common[18], common[20], common[21]
     if not np.any(pop_params[:, HAS_DRIVE] != 0.0):
         common[22] = None  # pop_drive
-    check_step_range(int(np.diff(common[0]).max(initial=0)), pop_params)  # offsets: the longest sequence
+    longest = int(np.diff(common[0]).max(initial=0))  # offsets: the longest sequence's steps
+    check_step_range(longest, pop_params)
     learn = None
     if pl_mode != 0:
-        check_stamp_range(int(np.diff(common[0]).max(initial=0)))  # offsets: the longest sequence
+        check_stamp_range(longest)
         layout = pre_trace_layout(indptr, delays, syn_kind, tgt_ptr, tgt_syn)
         # STDP weights that start >= 0 stay so (w_min >= 0): their arrivals need no sign test
         stdp_nonneg = bool(np.all(data[syn_kind == SYN_STDP] >= 0))
