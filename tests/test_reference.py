@@ -501,8 +501,9 @@ def test_uniform_row_weights_only_where_every_weight_is_equal():
 
 @pytest.mark.parametrize("chunk", [5, 2**15])
 def test_static_row_layout_equals_a_row_by_row_definition(chunk, monkeypatch):
-    """The NumPy row layout (chunks of rows, segment reductions) against a plain loop over each row's synapses:
-    empty rows, rows of plastic synapses only, mixed signs, delays and weights, float32 and float64 weights."""
+    """The NumPy row layout (segment reductions; a plastic run's over chunks of rows) against a plain loop over
+    each row's synapses: empty rows, rows of plastic synapses only, mixed signs, delays and weights, float32
+    and float64 weights."""
     from reservoirspike import _wiring
     from reservoirspike.backends._math import to_fixed
     from reservoirspike.backends.cpu import static_row_layout, uniform_row_weights
