@@ -1,4 +1,5 @@
-"""What this machine's cores give: a STREAM-like triad at three working-set sizes, and arithmetic, on 1 and 2 threads.
+"""What this machine's cores give: a STREAM-like triad at three working-set sizes, arithmetic and a scatter-add,
+on 1 and 2 threads.
 
 The limits that the engine's figures are read against (issue 3): the triad ``a = b + s c`` (float64, 24
 bytes a element moved) over arrays that fit in a core's L2 cache, in the L3 cache, or only in memory; a
@@ -7,7 +8,9 @@ dependent multiply-adds (bound by their latency, no memory traffic).  Each kind 
 two threads (two halves of the arrays), in the same process.  A kernel whose time goes on memory traffic
 can gain from a second thread only what the triad gains, and vectorised arithmetic what the L1 loop
 gains; two cores that share their vector units (hyperthreads) show it there, where the chain still gains
-2x.
+2x.  The scatter-add is spike delivery's bound: int64 additions at random positions of an array the size
+of a 256 000-neuron delay-ring slot (2 MiB), their positions streamed from memory as a CSR row's targets
+are; on two threads each adds the events whose positions fall in its half (as the split step delivers).
 Compilation is excluded (the kernels are not cached on disk: the tests load this file under another
 module name, and a cache written there broke the script's next start); times are the best of ``--repeats``.
 
@@ -26,6 +29,9 @@ from numba import njit, prange
 SIZES = (("triad, L2 (192 KiB)", 192 * 1024), ("triad, L3 (12 MiB)", 12 * 2**20),
          ("triad, memory (768 MiB)", 768 * 2**20))
 CHAIN_STEPS = 20_000_000
+#: the scatter-add's array (int64 entries) and events a run
+SCATTER_TARGETS = 2**18
+SCATTER_EVENTS = 2**23
 
 
 @njit
@@ -65,6 +71,31 @@ def _chain(x, n_parts, steps):
         x[part] = v
 
 
+@njit
+def _scatter_part(ring, targets, lo, hi):
+    for s in range(lo, hi):  # independent read-modify-writes at random positions
+        ring[targets[s]] += 1
+
+
+@njit(parallel=True)
+def _scatter(ring, targets, bounds):
+    for part in prange(bounds.shape[0] - 1):
+        _scatter_part(ring, targets, bounds[part], bounds[part + 1])
+
+
+def scatter_targets(n_targets, n_events, n_parts, seed=0):
+    """Random positions in ``[0, n_targets)`` (int32), grouped by which of ``n_parts`` equal ranges they fall in.
+
+    Returns ``(targets, bounds)``: part ``k``'s events are ``targets[bounds[k]:bounds[k + 1]]``, all in its
+    range, in their drawn order.  The same draws for any ``n_parts``, so the work is the same.
+    """
+    drawn = np.random.default_rng(seed).integers(0, n_targets, n_events).astype(np.int32)
+    part = drawn.astype(np.int64) * n_parts // n_targets
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(n_parts + 1))
+    return drawn[order], bounds
+
+
 def _best(run, repeats):
     run()  # compile (cached) and warm
     times = []
@@ -84,6 +115,10 @@ def _row(kind, nbytes, key, run, amount, repeats, threads):
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     row["speedup_2_threads"] = row.get(f"{key}_2", float("nan")) / row[f"{key}_1"]
     return row
+
+
+#: the unit of each kind of figure (key: the figure's name without its thread count)
+UNITS = {"gb_per_s": "GB/s", "gflop_per_s": "GFLOP/s", "gevents_per_s": "Gev/s"}
 
 
 def main(argv=None):
@@ -108,11 +143,16 @@ def main(argv=None):
     x = np.ones(2)
     rows.append(_row("multiply-add chain", 0, "gflop_per_s", lambda k: _chain(x, k, CHAIN_STEPS // k),
                      lambda k: 2.0 * CHAIN_STEPS, args.repeats, threads))
-    print(f"{'kind':<26}{'1 thread':>14}{'2 threads':>14}{'gain':>8}")
+    ring = np.zeros(SCATTER_TARGETS, np.int64)
+    layouts = [scatter_targets(SCATTER_TARGETS, SCATTER_EVENTS, k) for k in range(1, threads + 1)]
+    rows.append(_row(f"scatter-add, {8 * SCATTER_TARGETS // 2**20} MiB", 8 * SCATTER_TARGETS, "gevents_per_s",
+                     lambda k: _scatter(ring, *layouts[k - 1]), lambda k: SCATTER_EVENTS, args.repeats, threads))
+    print(f"{'kind':<26}{'1 thread':>17}{'2 threads':>17}{'gain':>8}")
     for r in rows:
-        key, unit = ("gb_per_s", "GB/s") if r["bytes"] else ("gflop_per_s", "GFLOP/s")
+        key = next(k[:-2] for k in r if k[:-2] in UNITS)
+        unit = UNITS[key]
         two = r.get(f"{key}_2", float("nan"))
-        print(f"{r['kind']:<26}{r[f'{key}_1']:>9.1f} {unit:<4}{two:>9.1f} {unit:<4}{r['speedup_2_threads']:>7.2f}x")
+        print(f"{r['kind']:<26}{r[f'{key}_1']:>9.2f} {unit:<7}{two:>9.2f} {unit:<7}{r['speedup_2_threads']:>7.2f}x")
     if args.json:
         for r in rows:
             print(json.dumps(r))

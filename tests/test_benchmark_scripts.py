@@ -54,12 +54,30 @@ def test_compile_reports_a_fresh_and_a_cached_start(capsys):
 
 
 def test_machine_reports_bandwidth_and_arithmetic_on_one_and_two_threads(capsys):
-    """The triad and the multiply-add chain, each on one thread and split over two (small sizes here)."""
+    """The triad, the multiply-adds and the scatter-add, each on one thread and split over two (small sizes here)."""
     module = _script("machine")
     module.SIZES = (("triad, tiny", 24 * 4096),)
     module.CHAIN_STEPS = 10_000
+    module.SCATTER_TARGETS, module.SCATTER_EVENTS = 2**17, 1000
     rows = module.main(["--repeats", "1", "--json"])
-    assert [r["kind"] for r in rows] == ["triad, tiny", "vector multiply-add, L1", "multiply-add chain"]
-    assert rows[0]["gb_per_s_1"] > 0 and rows[1]["gflop_per_s_1"] > 0
+    assert [r["kind"] for r in rows] == ["triad, tiny", "vector multiply-add, L1", "multiply-add chain",
+                                         "scatter-add, 1 MiB"]
+    assert rows[0]["gb_per_s_1"] > 0 and rows[1]["gflop_per_s_1"] > 0 and rows[3]["gevents_per_s_1"] > 0
     assert all(r["speedup_2_threads"] > 0 or np.isnan(r["speedup_2_threads"]) for r in rows)
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("{")
+
+
+@pytest.mark.parametrize("n_parts", [1, 2, 3])
+def test_machine_scatter_gives_each_thread_the_events_of_its_own_range(n_parts):
+    """Split over threads, the scatter-add does the same events, each thread's in its own range of the array."""
+    module = _script("machine")
+    targets, bounds = module.scatter_targets(1000, 5000, n_parts, seed=3)
+    alone, _ = module.scatter_targets(1000, 5000, 1, seed=3)
+    np.testing.assert_array_equal(np.sort(targets), np.sort(alone))
+    assert bounds[0] == 0 and bounds[-1] == 5000 and len(bounds) == n_parts + 1
+    for k in range(n_parts):
+        part = targets[bounds[k]:bounds[k + 1]]
+        assert np.all(part * n_parts // 1000 == k)
+    ring = np.zeros(1000, np.int64)
+    module._scatter(ring, targets, bounds)
+    np.testing.assert_array_equal(ring, np.bincount(alone, minlength=1000))
