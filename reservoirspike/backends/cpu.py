@@ -629,7 +629,7 @@ def _hold_fired(ids, n_ids, stamp, pop_bounds, pop_params, held_until):
         held_until[j] = stamp + np.int32(pop_params[p, REF])
 
 
-@step_jit()
+@step_jit(inline="always")
 def _first_at_least(indices, lo, hi, target):
     """The first position in ``lo:hi`` (sorted ``indices``) holding ``target`` or more; ``hi`` if none."""
     while lo < hi:
@@ -641,7 +641,7 @@ def _first_at_least(indices, lo, hi, target):
     return lo
 
 
-@step_jit()
+@step_jit(inline="always")
 def _deliver_static_range(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i, t_lo, t_hi):
     """:func:`_deliver_row` for the targets in ``[t_lo, t_hi)`` only, in a row ordered by target."""
     a = _first_at_least(indices, lo, hi, t_lo)
@@ -654,6 +654,11 @@ def _range_step(lo, hi, slot, pending, n_pending, pending_slot, n_slots, indptr,
                 pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, held_until,
                 t, theta, trace, fired, lean, with_trace, conductance, present, absorb, taken):
     """One thread's share of :func:`_step_split`: neurons ``lo:hi``; returns how many fired."""
+    n = v.shape[0]
+    for q in range(n_pending):
+        j = pending[q]
+        a, b = indptr[j], indptr[j + 1]
+        prefetch_span(indices, a + (b - a) * lo // n, a + (b - a) * hi // n)
     for q in range(n_pending):
         j = pending[q]
         _deliver_static_range(indptr[j], indptr[j + 1], j, pending_slot, n_slots, rows, indices, data, delays,
