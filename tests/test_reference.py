@@ -537,7 +537,7 @@ def test_static_row_layout_equals_a_row_by_row_definition(chunk, monkeypatch):
             np.testing.assert_array_equal(uniform_row_weights(indptr, data, kind, plastic), want[2])
 
 
-@pytest.mark.parametrize("n", [1, 7, 8, 9, 64, 65, 1003])
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 64, 65, 127, 128, 129, 1003, 4099])
 @pytest.mark.parametrize("p", [0.0, 0.1, 0.5, 1.0])
 def test_fired_ids_lists_the_set_flags_in_order(n, p):
     """The spike scan reads the flags as words and finds each set flag by the word's lowest set bit."""
