@@ -4,12 +4,12 @@ Each kind of run (``--paths``) runs in its own process with an empty ``NUMBA_CAC
 first simulation call is the compilation plus a tiny run (a few steps).  A second process then makes the
 same call with that cache, which it loads.  The kinds:
 
-- ``static``: CUBA, 4000 neurons, one thread (the serial kernel every static network up to 80 000
-  neurons takes, with the sparse ring clearing);
+- ``static``: CUBA, 4000 neurons, one thread (the serial kernel that static networks run on one thread,
+  or below ``2 * MIN_CHUNK_NEURONS`` neurons, take, with the arrivals taken in before the loop);
 - ``batch``: the batch reservoir workload (DESIGN.md), 4 sequences, one thread (Poisson input);
 - ``plastic``: the batch network learning with pair STDP (per-neuron traces);
 - ``split``: CUBA, 256 000 neurons, two threads, split over the threads (the kernel that populations of
-  ``2 * MIN_CHUNK_NEURONS`` neurons take; the threshold is lowered for it here: the code is the same).
+  ``2 * MIN_CHUNK_NEURONS`` neurons take).
 
 The network is built before the clock starts.  Medians over ``--rounds``, which alternate the kinds.
 
@@ -49,10 +49,6 @@ def child(path):
     if path == "batch":
         net, x, options = batch_network(), batch_input(4), dict(steps_per_frame=10, n_jobs=1)
     else:
-        if path == "split":  # a network of 256 000 neurons takes the split kernel
-            from reservoirspike.backends import cpu
-
-            cpu.MIN_CHUNK_NEURONS = 100_000
         net = cuba_network(256_000 if path == "split" else 4000)
         x = np.zeros((1, 1, 1))
         options = dict(steps_per_frame=10, v_init="uniform", n_jobs=2 if path == "split" else 1)

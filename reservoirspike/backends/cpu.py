@@ -599,12 +599,13 @@ def _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i,
 
 
 #: networks whose largest population has fewer than this many neurons a thread are stepped serially even
-#: when threads are asked for.  The serial step of a large network is bound by memory traffic, which a second
-#: thread of the 2-core machine the benchmarks run on adds little to (``benchmarks/machine.py``, three runs: a
-#: vectorised loop in L1 1.40-1.56x, the triad in L2 1.68-1.86x, from memory 1.14-1.31x).  CUBA split over 2
-#: threads took 0.96x the serial time at 256 000 neurons (medians of 8, alternating), 1.00x at 1 000 000.  So
-#: only very large populations are split (40 000 a thread while the serial step did more arithmetic a neuron).
-MIN_CHUNK_NEURONS = 400_000
+#: when threads are asked for: below it a split step gains too little over its per-step costs (the
+#: parallel region, the rows each range searches) to stay ahead on a shared machine.  CUBA on the 2-core
+#: machine the benchmarks run on, 2 threads against 1 (medians of 8 alternating runs, with the split
+#: forced): 32 000 neurons 1.08x, 64 000 1.17x, 128 000 1.37x, 256 000 1.58x; 1 000 000 1.19x (4 runs).
+#: At times this machine's second vCPU gives much less (``benchmarks/machine.py``: a vectorised loop in L1
+#: from 1.05x to 2.00x over a day), and a split step then loses less the larger its ranges.
+MIN_CHUNK_NEURONS = 50_000
 
 
 @step_jit()
