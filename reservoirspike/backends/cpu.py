@@ -395,8 +395,7 @@ def _absorb_slot(slot, ratio, ring_e, ring_i, i_e, i_i, indptr, indices, row_rin
         j = listed[slot, q]
         lo, hi = indptr[j], indptr[j + 1]
         if not whole:  # the row's targets in the range
-            lo = _first_at_least(indices, lo, hi, t_lo)
-            hi = _first_at_least(indices, lo, hi, t_hi)
+            lo, hi = _row_part(indices, lo, hi, t_lo, t_hi, re.shape[0])
         if row_ring[j] > 0:
             _take_entries(re, i_e, indices, lo, hi, t_lo, t_hi)
         else:
@@ -661,11 +660,22 @@ def _first_at_least(indices, lo, hi, target):
 
 
 @step_jit(inline="always")
+def _row_part(indices, lo, hi, t_lo, t_hi, n):
+    """The positions ``a, b`` of row ``lo:hi`` (ordered by target) whose targets lie in ``[t_lo, t_hi)``.
+
+    The first range of ``n`` neurons starts at 0 and the last ends at ``n``: there the row's own end is
+    the answer, so of two ranges each searches a row once, not twice.
+    """
+    a = lo if t_lo == 0 else _first_at_least(indices, lo, hi, t_lo)
+    b = hi if t_hi == n else _first_at_least(indices, a, hi, t_hi)
+    return a, b
+
+
+@step_jit(inline="always")
 def _deliver_static_range(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i, t_lo, t_hi):
     """:func:`_deliver_row` for the targets in ``[t_lo, t_hi)`` only, in a row ordered by target."""
-    a = _first_at_least(indices, lo, hi, t_lo)
-    _deliver_row(a, _first_at_least(indices, a, hi, t_hi), j, slot, n_slots, rows, indices, data, delays, ring_e,
-                 ring_i)
+    a, b = _row_part(indices, lo, hi, t_lo, t_hi, ring_e.shape[1])
+    _deliver_row(a, b, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i)
 
 
 #: the neuron ranges of a split step start at multiples of this many neurons: whole blocks of spike flags
