@@ -115,54 +115,36 @@ except ImportError:  # pragma: no cover - a Numba without it still gets the same
 _LITTLE_ENDIAN = sys.byteorder == "little"
 
 
-#: words of spike flags the scan tests at once (two cache lines: 128 neurons); 8, 16, 32 and 64 took 7.0,
-#: 5.3, 6.1 and 19.9 us to scan 256 000 flags of which 150 are set
-SCAN_WORDS = 16
-
-
-@step_jit(inline="always")
-def _word_ids(word, base, fired, out, k):
-    """Write the flags set in ``word`` (flags ``base:base + 8`` of ``fired``) to ``out[k:]``; returns the new ``k``."""
-    if _LITTLE_ENDIAN:
-        while word != 0:
-            out[k] = base + np.int64(trailing_zeros(word) >> np.uint64(3))  # all-integer: no float round trip
-            k += 1
-            word &= word - np.uint64(1)  # clear the lowest set bit
-    else:
-        for j in range(base, min(base + 8, fired.shape[0])):
-            if fired[j]:
-                out[k] = j
-                k += 1
-    return k
-
-
 @step_jit()
 def _fired_ids(fired_words, fired, out, n_set):
     """Write the indices of the ``n_set`` set flags of ``fired`` (a view of ``fired_words``) to ``out``.
 
-    Ascending order; a block of :data:`SCAN_WORDS` words of clear flags is skipped at once, by one test
-    of its words or-ed together (a 256 000-neuron network: 5.3 us a scan of 150 spikes, 19.7 us a word
-    at a time), and the scan stops at the last set flag (the loops count them).  Within a word each set
-    flag is found by the position of the word's lowest set bit (a flag is the byte 1): no branch a
-    flag, which would be mispredicted about once a spike.  Returns how many it wrote (``n_set``).
+    Ascending order; 8 clear flags are skipped at once, and the scan stops at the last set flag (the
+    loops count them).  Within a word each set flag is found by the position of the word's lowest set
+    bit (a flag is the byte 1): no branch a flag, which would be mispredicted about once a spike.
+    Returns how many it wrote (``n_set``).
     """
+    n = fired.shape[0]
     k = 0
     if n_set == 0:
         return k
-    n_words = fired_words.shape[0]
-    for block in range(0, n_words - (SCAN_WORDS - 1), SCAN_WORDS):
-        any_set = fired_words[block]
-        for w in range(block + 1, block + SCAN_WORDS):
-            any_set |= fired_words[w]
-        if any_set == 0:
+    for w in range(fired_words.shape[0]):
+        word = fired_words[w]
+        if word == 0:
             continue
-        for w in range(block, block + SCAN_WORDS):
-            if fired_words[w] != 0:
-                k = _word_ids(fired_words[w], 8 * w, fired, out, k)
+        if _LITTLE_ENDIAN:
+            base = 8 * w
+            while word != 0:
+                out[k] = base + np.int64(trailing_zeros(word) >> np.uint64(3))  # all-integer: no float round trip
+                k += 1
+                word &= word - np.uint64(1)  # clear the lowest set bit
+        else:
+            for j in range(8 * w, min(8 * w + 8, n)):
+                if fired[j]:
+                    out[k] = j
+                    k += 1
         if k >= n_set:
-            return k
-    for w in range(n_words - n_words % SCAN_WORDS, n_words):  # the words after the last whole block
-        k = _word_ids(fired_words[w], 8 * w, fired, out, k)
+            break
     return k
 
 
@@ -647,7 +629,7 @@ def _hold_fired(ids, n_ids, stamp, pop_bounds, pop_params, held_until):
         held_until[j] = stamp + np.int32(pop_params[p, REF])
 
 
-@step_jit(inline="always")
+@step_jit()
 def _first_at_least(indices, lo, hi, target):
     """The first position in ``lo:hi`` (sorted ``indices``) holding ``target`` or more; ``hi`` if none."""
     while lo < hi:
@@ -671,16 +653,16 @@ def _row_part(indices, lo, hi, t_lo, t_hi, n):
     return a, b
 
 
-@step_jit(inline="always")
+@step_jit()
 def _deliver_static_range(lo, hi, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i, t_lo, t_hi):
     """:func:`_deliver_row` for the targets in ``[t_lo, t_hi)`` only, in a row ordered by target."""
     a, b = _row_part(indices, lo, hi, t_lo, t_hi, ring_e.shape[1])
     _deliver_row(a, b, j, slot, n_slots, rows, indices, data, delays, ring_e, ring_i)
 
 
-#: the neuron ranges of a split step start at multiples of this many neurons: whole blocks of spike flags
-#: for each range's scan (:data:`SCAN_WORDS`), and whole cache lines of its state
-RANGE_ALIGN = 8 * SCAN_WORDS
+#: the neuron ranges of a split step start at multiples of this many neurons: whole words of spike flags
+#: for each range's scan, and whole cache lines of its state and flags
+RANGE_ALIGN = 128
 
 
 @step_jit(inline="always")
@@ -700,9 +682,9 @@ def _range_step(c, lo, hi, slot, pending, n_pending, pending_slot, n_slots, indp
 
     It lists the range's spikes itself, in ``fired_ids[n + lo:]`` (``n`` neurons; the pending ones,
     which the other ranges may still be delivering, stay untouched in ``fired_ids[:n_pending]``), and
-    starts their refractory periods; ``range_fired[c]`` is their number.  Scanned by one thread after
-    the step, the flags that the other thread had written came from its core's cache: 16 us a step at
-    256 000 neurons, against 5 us for flags of its own.
+    starts their refractory periods; ``range_fired[c]`` is their number.  One thread scanning all the
+    flags after the step took 20-25 us a step at 256 000 neurons (half of the flags coming from the
+    other core's cache) while the other thread waited; each range's own half takes about 12 us.
     """
     n = v.shape[0]
     for q in range(n_pending):
@@ -766,13 +748,15 @@ def _step_split(range_fired, slot, pending, n_pending, pending_slot, n_slots, in
     body keeps its compilation short.  Returns how many neurons fired.
     """
     n, n_chunks = v.shape[0], range_fired.shape[0]
-    n_fired = 0
-    for c in prange(n_chunks):  # an integer sum: the same in any order
-        n_fired += _range_step(c, range_start(c, n, n_chunks), range_start(c + 1, n, n_chunks), slot, pending,
+    for c in prange(n_chunks):
+        _range_step(c, range_start(c, n, n_chunks), range_start(c + 1, n, n_chunks), slot, pending,
                                n_pending, pending_slot, n_slots, indptr, indices, data, delays, rows, pop_bounds,
                                pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off,
                                held_until, t, theta, trace, fired_words, fired, pending, range_fired, lean,
                                with_trace, conductance, present, absorb, taken)
+    n_fired = 0
+    for c in range(n_chunks):  # each range's count (no reduction in the parallel loop: shorter compilation)
+        n_fired += range_fired[c]
     return n_fired
 
 
