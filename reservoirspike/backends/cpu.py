@@ -583,7 +583,8 @@ def _conductance_population_step(pp, trace_decay, re, ri, v, i_e, y_e, i_i, y_i,
 #: when threads are asked for: below it a split step gains too little over its per-step costs (the
 #: parallel region, the rows each range searches) to stay ahead on a shared machine.  CUBA on the 2-core
 #: machine the benchmarks run on, 2 threads against 1 (medians of 8 alternating runs, with the split
-#: forced): 32 000 neurons 1.08x, 64 000 1.17x, 128 000 1.37x, 256 000 1.58x; 1 000 000 1.19x (4 runs).
+#: forced): 32 000 neurons 1.08x, 64 000 1.17x, 128 000 1.37x, 256 000 1.58x; 1 000 000 1.19x (4 runs),
+#: with the range step's searches inlined; as compiled now (shorter), 1.46x at 256 000.
 #: At times this machine's second vCPU gives much less (``benchmarks/machine.py``: a vectorised loop in L1
 #: from 1.05x to 2.00x over a day), and a split step then loses less the larger its ranges.
 MIN_CHUNK_NEURONS = 50_000
