@@ -4,8 +4,8 @@ Each kind of run (``--paths``) runs in its own process with an empty ``NUMBA_CAC
 first simulation call is the compilation plus a tiny run (a few steps).  A second process then makes the
 same call with that cache, which it loads.  The kinds:
 
-- ``static``: CUBA, 4000 neurons, one thread (the serial kernel that static networks run on one thread,
-  or below ``2 * MIN_CHUNK_NEURONS`` neurons, take, with the arrivals taken in before the loop);
+- ``static``: CUBA, 4000 neurons, one thread (the serial kernel: a static network on one thread, or one
+  below ``2 * MIN_CHUNK_NEURONS`` neurons, with the arrivals taken in before the loop);
 - ``batch``: the batch reservoir workload (DESIGN.md), 4 sequences, one thread (Poisson input);
 - ``plastic``: the batch network learning with pair STDP (per-neuron traces);
 - ``split``: CUBA, 256 000 neurons, two threads, split over the threads (the kernel that populations of

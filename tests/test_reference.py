@@ -590,3 +590,12 @@ def test_aligned_zeros_start_on_a_cache_line(shape, dtype):
     assert not np.any(a) and (a.size == 0 or a.ctypes.data % ALIGNMENT == 0)
     ring_e, ring_i, v, *_ = sequence_workspace(40, 3, 2)
     assert all(x.ctypes.data % ALIGNMENT == 0 for x in (ring_e, ring_i, v, ring_e[1], ring_i[3]))
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_only_a_split_workspace_holds_a_second_spike_list(split):
+    """The ranges of a split step list their spikes beside the pending list; a serial run needs one list."""
+    from reservoirspike.backends.cpu import sequence_workspace
+
+    fired_ids = sequence_workspace(40, 3, 2, split=split)[13]
+    assert fired_ids.shape == ((80,) if split else (40,)) and fired_ids.dtype == np.int64

@@ -679,7 +679,7 @@ def _range_step(c, lo, hi, slot, pending, n_pending, pending_slot, n_slots, indp
                 pop_bounds, pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, held_until,
                 t, theta, trace, fired_words, fired, fired_ids, range_fired, lean, with_trace, conductance, present,
                 absorb, taken):
-    """One thread's share of :func:`_step_split`: range ``c``, neurons ``lo:hi``; returns how many fired.
+    """One thread's share of :func:`_step_split`: range ``c``, neurons ``lo:hi``.
 
     It lists the range's spikes itself, in ``fired_ids[n + lo:]`` (``n`` neurons; the pending ones,
     which the other ranges may still be delivering, stay untouched in ``fired_ids[:n_pending]``), and
@@ -717,7 +717,6 @@ def _range_step(c, lo, hi, slot, pending, n_pending, pending_slot, n_slots, indp
         out[q] += lo
     _hold_fired(out, k, t, pop_bounds, pop_params, held_until)
     range_fired[c] = k
-    return n_fired
 
 
 @step_jit()
@@ -750,11 +749,10 @@ def _step_split(range_fired, slot, pending, n_pending, pending_slot, n_slots, in
     """
     n, n_chunks = v.shape[0], range_fired.shape[0]
     for c in prange(n_chunks):
-        _range_step(c, range_start(c, n, n_chunks), range_start(c + 1, n, n_chunks), slot, pending,
-                               n_pending, pending_slot, n_slots, indptr, indices, data, delays, rows, pop_bounds,
-                               pop_params, trace_decay, ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off,
-                               held_until, t, theta, trace, fired_words, fired, pending, range_fired, lean,
-                               with_trace, conductance, present, absorb, taken)
+        _range_step(c, range_start(c, n, n_chunks), range_start(c + 1, n, n_chunks), slot, pending, n_pending,
+                    pending_slot, n_slots, indptr, indices, data, delays, rows, pop_bounds, pop_params, trace_decay,
+                    ring_e, ring_i, v, i_e, y_e, i_i, y_i, v_inf, th_off, held_until, t, theta, trace, fired_words,
+                    fired, pending, range_fired, lean, with_trace, conductance, present, absorb, taken)
     n_fired = 0
     for c in range(n_chunks):  # each range's count (no reduction in the parallel loop: shorter compilation)
         n_fired += range_fired[c]
@@ -1112,15 +1110,15 @@ def aligned_zeros(shape, dtype):
     return buffer[start:start + size].view(dtype).reshape(shape)
 
 
-def sequence_workspace(n, max_delay, n_inputs, sparse_clear=False, learn=None):
+def sequence_workspace(n, max_delay, n_inputs, sparse_clear=False, learn=None, split=False):
     """The arrays a thread simulates its sequences in, allocated here (in NumPy) rather than in the kernel.
 
     Returns ``(ring_e, ring_i, v, v_inf, i_e, y_e, i_i, y_i, theta, trace, held_until, fired_words, fired,
     fired_ids, in_words, in_spiking, in_ids, listed, n_listed, scratch)``: the fixed-point delay rings,
     the neuron state (``held_until``: the last step of each neuron's refractory period, see
     :func:`_hold_fired`), the spike flags as words, as bytes (a view of the words) and the list of their
-    neurons (room for two lists: a split step's ranges list theirs in the second half, see
-    :func:`_range_step`), the same for the input channels, the rows that wrote to each ring slot
+    neurons (with ``split``, room for two lists: a split step's ranges list theirs in the second half,
+    see :func:`_range_step`), the same for the input channels, the rows that wrote to each ring slot
     (:func:`_deliver_spikes`; no room for them unless ``sparse_clear``), and a plastic run's
     :func:`plastic_scratch` (None unless ``learn``, the kernel's argument of that name, is given).
     :func:`_batch_kernel` sets them to a sequence's start.  (Allocated or viewed in the kernel, each kind
@@ -1133,7 +1131,7 @@ def sequence_workspace(n, max_delay, n_inputs, sparse_clear=False, learn=None):
     in_words = np.zeros((n_inputs + 7) // 8, np.uint64)
     return (aligned_zeros((n_slots, n), np.int64), aligned_zeros((n_slots, n), np.int64),
             *(aligned_zeros(n, np.float64) for _ in range(8)), aligned_zeros(n, np.int32),
-            fired_words, fired_words.view(np.bool_)[:n], np.zeros(2 * n, np.int64),
+            fired_words, fired_words.view(np.bool_)[:n], np.zeros(2 * n if split else n, np.int64),
             in_words, in_words.view(np.bool_)[:n_inputs], np.zeros(n_inputs, np.int64),
             np.zeros((n_slots, n if sparse_clear else 0), np.int32), np.zeros(n_slots, np.int64),
             None if learn is None else plastic_scratch(learn, n, n_slots))
@@ -1162,8 +1160,9 @@ def simulate_batch_serial(*args):
 def _workspace_for(kernel_args):
     """:func:`sequence_workspace` for the kernel arguments ``kernel_args`` (their network's sizes)."""
     sparse_clear = kernel_args[-1] is not None  # absorb: see _kernel_args
+    split = kernel_args[-7] is not None  # chunks
     return sequence_workspace(len(kernel_args[23]), int(kernel_args[19]), len(kernel_args[9]) - 1, sparse_clear,
-                              kernel_args[-8])  # learn
+                              kernel_args[-8], split)  # learn
 
 
 def merged_populations(pop_bounds, pop_params, pop_drive, lean, v_inf, th_off):
